@@ -1,0 +1,5 @@
+import { configPkg } from '@adonisjs/eslint-config'
+
+export default configPkg({
+  ignores: ['build/**', 'tmp/**', 'tests/app/tmp/**'],
+})

@@ -1,0 +1,95 @@
+import { configProvider } from '@adonisjs/core'
+import string from '@adonisjs/core/helpers/string'
+import type { ConfigProvider } from '@adonisjs/core/types'
+import { E_INVALID_CONFIG } from './errors.js'
+import type { Duration, ExoConfig, ResolvedExoConfig } from './types.js'
+
+const DEFAULT_BACKOFF = ['0s', '30s', '2m', '10m', '1h']
+
+function toMilliseconds(key: string, value: Duration): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new E_INVALID_CONFIG([key, 'must be a positive number of milliseconds'])
+    }
+    return value
+  }
+  // The parser reads any zero ('0s', '0ms') as invalid
+  if (typeof value === 'string' && /^\s*0+(\.0+)?\s*[a-z]*\s*$/i.test(value)) return 0
+  try {
+    return string.milliseconds.parse(value)
+  } catch {
+    throw new E_INVALID_CONFIG([key, `must be a duration such as "30s" or "2m", got "${value}"`])
+  }
+}
+
+function assertFunction(key: string, value: unknown) {
+  if (typeof value !== 'function') {
+    throw new E_INVALID_CONFIG([key, 'must be a function'])
+  }
+}
+
+function assertPath(key: string, value: string) {
+  if (!/^\/[\w\-/]*$/.test(value) || value.length < 2) {
+    throw new E_INVALID_CONFIG([key, `must be a URL path such as "/exo", got "${value}"`])
+  }
+  return value.replace(/\/+$/, '')
+}
+
+/**
+ * Validates config/exo.ts when it is imported (so a mistake fails the boot with
+ * the key named) and returns the resolved config lazily, as AdonisJS packages do.
+ */
+export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfig> {
+  if (!config || typeof config !== 'object') {
+    throw new E_INVALID_CONFIG(['config', 'must be an object'])
+  }
+  assertFunction('userModel', config.userModel)
+  if (config.isAdmin !== undefined) assertFunction('isAdmin', config.isAdmin)
+  if (!Array.isArray(config.resources)) {
+    throw new E_INVALID_CONFIG(['resources', 'must be an array of lazy imports'])
+  }
+  config.resources.forEach((resource, index) => assertFunction(`resources.${index}`, resource))
+
+  const queue = config.queue ?? 'exo-webhooks'
+  if (typeof queue !== 'string' || !/^[\w\-.]+$/.test(queue)) {
+    throw new E_INVALID_CONFIG(['queue', 'must be a queue name made of letters, digits, - _ .'])
+  }
+
+  const delivery = config.delivery ?? {}
+  const backoff = (delivery.backoff ?? DEFAULT_BACKOFF).map((step, index) =>
+    toMilliseconds(`delivery.backoff.${index}`, step)
+  )
+  if (backoff.length === 0) {
+    throw new E_INVALID_CONFIG(['delivery.backoff', 'must have at least one step'])
+  }
+  const autoDisableAfter = delivery.autoDisableAfter ?? 20
+  if (!Number.isInteger(autoDisableAfter) || autoDisableAfter < 1) {
+    throw new E_INVALID_CONFIG(['delivery.autoDisableAfter', 'must be a whole number above 0'])
+  }
+  const timeout = toMilliseconds('delivery.timeout', delivery.timeout ?? '30s')
+  if (timeout === 0) {
+    throw new E_INVALID_CONFIG(['delivery.timeout', 'must be longer than 0'])
+  }
+
+  const resolved: ResolvedExoConfig = {
+    userModel: config.userModel,
+    isAdmin: config.isAdmin ?? (() => false),
+    resources: config.resources as ResolvedExoConfig['resources'],
+    prefix: {
+      api: assertPath('prefix.api', config.prefix?.api ?? '/exo-api'),
+      dashboard: assertPath('prefix.dashboard', config.prefix?.dashboard ?? '/exo'),
+    },
+    queue,
+    delivery: {
+      timeout,
+      backoff,
+      autoDisableAfter,
+      allowPrivateNetworks: delivery.allowPrivateNetworks === true,
+      requireHttps: delivery.requireHttps === true,
+    },
+    retention: toMilliseconds('retention', config.retention ?? '30d'),
+    notifications: { from: config.notifications?.from },
+  }
+
+  return configProvider.create(async () => resolved)
+}

@@ -1,0 +1,19 @@
+import app from '@adonisjs/core/services/app'
+import { Job } from '@rlanz/bull-queue'
+import { DELIVER_JOB, type DeliverPayload } from '../queue/pipeline_queue.js'
+
+/**
+ * Runs on bull-queue workers: one attempt of one event at one subscription.
+ */
+export default class DeliverJob extends Job {
+  static get $$filepath() {
+    return DELIVER_JOB
+  }
+
+  async handle(payload: DeliverPayload) {
+    const exo = await app.container.make('exo.manager')
+    await exo.deliverer.deliver(payload.deliveryId)
+  }
+
+  async rescue() {}
+}

@@ -1,0 +1,41 @@
+import type { Outbox } from '../events/outbox.js'
+import { WebhookDelivery } from '../models/webhook_delivery.js'
+import { WebhookSubscription } from '../models/webhook_subscription.js'
+import type { EventRecord } from '../types.js'
+import type { OutcomeRecorder } from './outcome.js'
+import { buildRequest } from './request.js'
+import type { Sender } from './sender.js'
+import type { Signer } from './signer.js'
+
+/**
+ * Carries out one pending attempt: load it, sign, send, record the outcome.
+ * Anything already completed is left alone, so a job run twice sends once.
+ */
+export class Deliverer {
+  constructor(
+    private outbox: Outbox,
+    private signer: Signer,
+    private sender: Sender,
+    private outcome: OutcomeRecorder,
+    private queueFor: (event: EventRecord) => Promise<string>
+  ) {}
+
+  async deliver(deliveryId: string) {
+    const delivery = await WebhookDelivery.find(deliveryId)
+    if (!delivery || delivery.status !== 'pending') return
+
+    const subscription = await WebhookSubscription.find(delivery.subscriptionId)
+    if (!subscription) return
+    if (!subscription.isActive) {
+      return this.outcome.cancel(delivery.id, 'Cancelled: the subscription is inactive')
+    }
+    const event = await this.outbox.find(delivery.eventId)
+    if (!event) {
+      return this.outcome.cancel(delivery.id, 'Cancelled: the event no longer exists')
+    }
+
+    const request = buildRequest(subscription, event, delivery.id, this.signer)
+    const result = await this.sender.send(request)
+    await this.outcome.record(delivery, request.loggedHeaders, result, await this.queueFor(event))
+  }
+}

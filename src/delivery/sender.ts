@@ -1,0 +1,100 @@
+import http from 'node:http'
+import https from 'node:https'
+
+/** Response bodies are kept up to this size in the activity log */
+export const RESPONSE_BODY_LIMIT = 64 * 1024
+
+export interface OutgoingRequest {
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+export interface SendResult {
+  httpStatus: number | null
+  responseHeaders: Record<string, string> | null
+  responseBody: string | null
+  error: string | null
+  durationMs: number
+}
+
+function flattenHeaders(headers: http.IncomingHttpHeaders) {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : String(value),
+    ])
+  )
+}
+
+/**
+ * One HTTP POST over keep-alive agents, with an overall timeout, never
+ * following redirects and keeping at most 64 KiB of the response body.
+ */
+export class Sender {
+  #agents = {
+    'http:': new http.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ keepAlive: true }),
+  }
+
+  constructor(private timeoutMs: number) {}
+
+  send(request: OutgoingRequest): Promise<SendResult> {
+    const startedAt = performance.now()
+    const elapsed = () => Math.round(performance.now() - startedAt)
+    const url = new URL(request.url)
+    const transport = url.protocol === 'https:' ? https : http
+
+    return new Promise((resolve) => {
+      const fail = (error: string) =>
+        resolve({
+          httpStatus: null,
+          responseHeaders: null,
+          responseBody: null,
+          error,
+          durationMs: elapsed(),
+        })
+
+      const outgoing = transport.request(url, {
+        method: 'POST',
+        agent: this.#agents[url.protocol as 'http:' | 'https:'],
+        headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+      })
+      const timer = setTimeout(() => {
+        outgoing.destroy(new Error(`Timed out after ${this.timeoutMs}ms`))
+      }, this.timeoutMs)
+
+      outgoing.on('error', (error) => {
+        clearTimeout(timer)
+        fail(error.message || String(error))
+      })
+      outgoing.on('response', (response) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        response.on('data', (chunk: Buffer) => {
+          if (size < RESPONSE_BODY_LIMIT) chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - size))
+          size += chunk.length
+        })
+        response.on('error', (error) => {
+          clearTimeout(timer)
+          fail(error.message)
+        })
+        response.on('end', () => {
+          clearTimeout(timer)
+          resolve({
+            httpStatus: response.statusCode ?? null,
+            responseHeaders: flattenHeaders(response.headers),
+            responseBody: Buffer.concat(chunks).toString('utf8'),
+            error: null,
+            durationMs: elapsed(),
+          })
+        })
+      })
+      outgoing.end(request.body)
+    })
+  }
+
+  close() {
+    Object.values(this.#agents).forEach((agent) => agent.destroy())
+  }
+}

@@ -1,0 +1,19 @@
+import { createError } from '@adonisjs/core/exceptions'
+
+/**
+ * Raised at boot when config/exo.ts holds a value the package cannot use.
+ */
+export const E_INVALID_CONFIG = createError<[key: string, problem: string]>(
+  'Invalid exo config: "%s" %s',
+  'E_EXO_INVALID_CONFIG',
+  500
+)
+
+/**
+ * Raised when a model uses the Webhookable mixin without a usable declaration.
+ */
+export const E_INVALID_RESOURCE = createError<[model: string, problem: string]>(
+  'Invalid webhook resource "%s": %s',
+  'E_EXO_INVALID_RESOURCE',
+  500
+)

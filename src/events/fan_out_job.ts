@@ -1,0 +1,19 @@
+import app from '@adonisjs/core/services/app'
+import { Job } from '@rlanz/bull-queue'
+import { FAN_OUT_JOB, type FanOutPayload } from '../queue/pipeline_queue.js'
+
+/**
+ * Runs on bull-queue workers: turns one recorded event into attempts.
+ */
+export default class FanOutJob extends Job {
+  static get $$filepath() {
+    return FAN_OUT_JOB
+  }
+
+  async handle(payload: FanOutPayload) {
+    const exo = await app.container.make('exo.manager')
+    await exo.dispatcher.fanOut(payload)
+  }
+
+  async rescue() {}
+}

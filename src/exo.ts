@@ -1,0 +1,114 @@
+import type { ApplicationService } from '@adonisjs/core/types'
+import type { Database } from '@adonisjs/lucid/database'
+import type { LucidRow } from '@adonisjs/lucid/types/model'
+import type { ConnectionOptions } from 'bullmq'
+import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
+import { AttemptLog } from './delivery/attempt_log.js'
+import { Deliverer } from './delivery/deliverer.js'
+import { OutcomeRecorder } from './delivery/outcome.js'
+import { ScheduleBackoff } from './delivery/schedule.js'
+import { Sender } from './delivery/sender.js'
+import { ExoSigner } from './delivery/signer.js'
+import { EventDispatcher } from './events/dispatcher.js'
+import { eventFromRow } from './events/event_record.js'
+import { importDefault } from './lazy_import.js'
+import { Outbox } from './events/outbox.js'
+import { EventRecorder } from './events/recorder.js'
+import { SubscriptionMatcher } from './events/subscription_matcher.js'
+import { PipelineQueue } from './queue/pipeline_queue.js'
+import { ResourceRegistry } from './resources/registry.js'
+import type { EventRecord, ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
+
+/**
+ * The package's entry point, one per app: the resource registry and the
+ * pipeline from a model's change to an attempt's outcome.
+ */
+export class Exo {
+  readonly registry: ResourceRegistry
+  readonly outbox: Outbox
+  readonly queue: PipelineQueue
+  readonly recorder: EventRecorder
+  readonly dispatcher: EventDispatcher
+  readonly deliverer: Deliverer
+  readonly sender: Sender
+  #tokens?: Promise<ApiTokens>
+
+  constructor(
+    readonly config: ResolvedExoConfig,
+    db: Database,
+    redis: ConnectionOptions,
+    private environment: string
+  ) {
+    const backoff = new ScheduleBackoff(config.delivery.backoff)
+    const attempts = new AttemptLog()
+    const queueFor = (event: EventRecord) => this.queueFor(event.resource)
+
+    this.registry = new ResourceRegistry(config.resources)
+    this.outbox = new Outbox(db)
+    this.queue = new PipelineQueue(redis)
+    this.sender = new Sender(config.delivery.timeout)
+    this.recorder = new EventRecorder(this.outbox, this.queue)
+    this.dispatcher = new EventDispatcher(
+      db,
+      this.outbox,
+      new SubscriptionMatcher(config),
+      attempts,
+      this.queue,
+      backoff.firstDelay(),
+      queueFor
+    )
+    this.deliverer = new Deliverer(
+      this.outbox,
+      new ExoSigner(),
+      this.sender,
+      new OutcomeRecorder(db, attempts, backoff, this.queue),
+      queueFor
+    )
+  }
+
+  static async create(app: ApplicationService, config: ResolvedExoConfig) {
+    const db = await app.container.make('lucid.db')
+    const queueConfig = app.config.get<{ defaultConnection: ConnectionOptions }>('queue')
+    return new Exo(config, db, queueConfig.defaultConnection, app.nodeEnvironment)
+  }
+
+  /**
+   * The configured user model.
+   */
+  userModel() {
+    return importDefault(this.config.userModel)
+  }
+
+  /**
+   * The API tokens of the configured user model.
+   */
+  tokens(): Promise<ApiTokens> {
+    this.#tokens ??= apiTokensFor(this.config)
+    return this.#tokens
+  }
+
+  /**
+   * The queue a resource's events and attempts go through.
+   */
+  async queueFor(resourceName: string): Promise<string> {
+    const resource = await this.registry.find(resourceName)
+    return resource?.model.webhookQueue ?? this.config.queue
+  }
+
+  /**
+   * Called by the Webhookable hooks: records the change when the model is a
+   * registered resource that declares this trigger.
+   */
+  async record(row: LucidRow, trigger: Trigger) {
+    const resource = await this.registry.forModel(row.constructor as WebhookableModel)
+    if (!resource || !resource.triggers.includes(trigger)) return
+
+    const event = eventFromRow(row, trigger, this.environment)
+    await this.recorder.record(event, await this.queueFor(resource.name), row.$trx)
+  }
+
+  async close() {
+    await this.queue.close()
+    this.sender.close()
+  }
+}

@@ -1,0 +1,126 @@
+import { beforeCreate, column } from '@adonisjs/lucid/orm'
+import type { DateTime } from 'luxon'
+import { generateSecret, secretHint } from '../subscriptions/secrets.js'
+import type { Trigger } from '../types.js'
+import { encryptedColumn, jsonColumn } from './columns.js'
+import { ExoBaseModel } from './exo_base_model.js'
+
+export type SubscriptionAuth =
+  { type: 'basic'; username: string; password: string } | { type: 'bearer'; token: string }
+
+export interface SecretHeader {
+  name: string
+  value: string
+}
+
+/**
+ * An endpoint that receives the events of one resource.
+ */
+export class WebhookSubscription extends ExoBaseModel {
+  static table = 'exo_subscriptions'
+
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare userId: number
+
+  @column()
+  declare name: string
+
+  @column()
+  declare description: string | null
+
+  @column()
+  declare url: string
+
+  @column()
+  declare resource: string
+
+  @column(jsonColumn)
+  declare events: Trigger[]
+
+  @column({ consume: (value: unknown) => Boolean(value) })
+  declare isActive: boolean
+
+  @column(jsonColumn)
+  declare headers: Record<string, string>
+
+  @column(encryptedColumn)
+  declare auth: SubscriptionAuth | null
+
+  @column(encryptedColumn)
+  declare secretHeader: SecretHeader | null
+
+  @column(jsonColumn)
+  declare notificationEmails: string[]
+
+  @column(jsonColumn)
+  declare environments: string[]
+
+  @column(jsonColumn)
+  declare metadata: Record<string, unknown>
+
+  @column()
+  declare webhookVersion: string
+
+  @column({ ...encryptedColumn, serializeAs: null })
+  declare secret: string
+
+  @column()
+  declare secretHint: string
+
+  @column({ ...encryptedColumn, serializeAs: null })
+  declare previousSecret: string | null
+
+  @column.dateTime()
+  declare previousSecretExpiresAt: DateTime | null
+
+  @column()
+  declare failureCount: number
+
+  @column.dateTime()
+  declare lastDeliveredAt: DateTime | null
+
+  @column.dateTime()
+  declare disabledAt: DateTime | null
+
+  @column()
+  declare disabledReason: string | null
+
+  @column()
+  declare updatedBy: number | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+
+  /** The payload format new subscriptions are fixed to */
+  static currentWebhookVersion = '1'
+
+  @beforeCreate()
+  static applyDefaults(subscription: WebhookSubscription) {
+    subscription.secret ??= generateSecret()
+    subscription.secretHint = secretHint(subscription.secret)
+    subscription.webhookVersion ??= WebhookSubscription.currentWebhookVersion
+    subscription.isActive ??= true
+    subscription.failureCount ??= 0
+    subscription.headers ??= {}
+    subscription.notificationEmails ??= []
+    subscription.environments ??= []
+    subscription.metadata ??= {}
+  }
+
+  /**
+   * The secrets that sign a request now: the current one, then the previous
+   * one while its rotation grace period lasts.
+   */
+  signingSecrets(now = Date.now()): string[] {
+    const expiresAt = this.previousSecretExpiresAt?.toMillis() ?? 0
+    return this.previousSecret && expiresAt > now
+      ? [this.secret, this.previousSecret]
+      : [this.secret]
+  }
+}

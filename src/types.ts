@@ -1,0 +1,89 @@
+import type { LucidModel } from '@adonisjs/lucid/types/model'
+import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
+
+/**
+ * The model changes a resource can turn into webhook events.
+ */
+export const TRIGGERS = ['on_create', 'on_update', 'on_delete'] as const
+export type Trigger = (typeof TRIGGERS)[number]
+
+/**
+ * A number of milliseconds or an expression such as '30s' or '2m'.
+ */
+export type Duration = number | string
+
+/**
+ * The static side of a model that uses the Webhookable mixin.
+ */
+export interface WebhookableModel extends LucidModel {
+  resource: string
+  triggers(): readonly Trigger[]
+  ownerColumn?: string
+  webhookQueue?: string
+}
+
+/**
+ * A user model with the static finder of `withAuthFinder`.
+ */
+export type ExoUserModel = LucidModel & {
+  verifyCredentials(uid: string, password: string): Promise<any>
+}
+
+export type LazyImport<T> = () => Promise<{ default: T }>
+
+/**
+ * What the host app writes in config/exo.ts.
+ */
+export interface ExoConfig<User = any> {
+  userModel: LazyImport<ExoUserModel>
+  isAdmin?: (user: User) => boolean
+  resources: LazyImport<NormalizeConstructor<WebhookableModel> | WebhookableModel>[]
+  prefix?: { api?: string; dashboard?: string }
+  queue?: string
+  delivery?: {
+    timeout?: Duration
+    backoff?: Duration[]
+    autoDisableAfter?: number
+    allowPrivateNetworks?: boolean
+    requireHttps?: boolean
+  }
+  retention?: Duration
+  notifications?: { from?: string }
+}
+
+/**
+ * The config once validated: every duration in milliseconds, every default applied.
+ */
+export interface ResolvedExoConfig {
+  userModel: LazyImport<ExoUserModel>
+  isAdmin: (user: any) => boolean
+  resources: LazyImport<WebhookableModel>[]
+  prefix: { api: string; dashboard: string }
+  queue: string
+  delivery: {
+    timeout: number
+    backoff: number[]
+    autoDisableAfter: number
+    allowPrivateNetworks: boolean
+    requireHttps: boolean
+  }
+  retention: number
+  notifications: { from?: string }
+}
+
+/**
+ * One recorded change of a resource, as stored in the outbox and sent to receivers.
+ */
+export interface EventRecord {
+  id: string
+  resource: string
+  event: Trigger | 'ping'
+  /** The payload's `data`, already serialized to JSON */
+  data: string
+  ownerId: string | null
+  environment: string
+  /** ISO-8601 with microseconds, the payload's `timestamp` */
+  occurredAt: string
+}
+
+export type DeliveryStatus = 'pending' | 'success' | 'failed'

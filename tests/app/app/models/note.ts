@@ -1,0 +1,26 @@
+import { DateTime } from 'luxon'
+import { compose } from '@adonisjs/core/helpers'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
+import { Webhookable } from 'adonis-exo'
+
+/**
+ * A resource that declares only `on_delete`: creating or changing a note sends nothing.
+ */
+export default class Note extends compose(BaseModel, Webhookable) {
+  static resource = 'note'
+  static triggers() {
+    return ['on_delete'] as const
+  }
+
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare body: string
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+}

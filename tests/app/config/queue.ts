@@ -1,0 +1,13 @@
+import env from '#start/env'
+import { defineConfig } from '@rlanz/bull-queue'
+
+export default defineConfig({
+  defaultConnection: {
+    host: env.get('QUEUE_REDIS_HOST'),
+    port: env.get('QUEUE_REDIS_PORT'),
+    password: env.get('QUEUE_REDIS_PASSWORD'),
+  },
+  queue: {},
+  worker: { concurrency: 20 },
+  jobs: { attempts: 3, removeOnComplete: 100, removeOnFail: 100 },
+})

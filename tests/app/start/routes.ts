@@ -1,0 +1,11 @@
+import router from '@adonisjs/core/services/router'
+import { middleware } from '#start/kernel'
+
+const SessionController = () => import('#controllers/session_controller')
+const OrdersController = () => import('#controllers/orders_controller')
+
+router.get('/', async () => ({ app: 'exo host app', dashboard: '/exo/dashboard' }))
+router.post('/login', [SessionController, 'store'])
+router.post('/logout', [SessionController, 'destroy']).use(middleware.auth())
+router.get('/me', [SessionController, 'show']).use(middleware.auth())
+router.post('/orders', [OrdersController, 'store']).use(middleware.auth())

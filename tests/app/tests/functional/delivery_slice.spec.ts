@@ -1,0 +1,211 @@
+import { createHmac } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import { Webhook } from 'standardwebhooks'
+import { WebhookDelivery, WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import Note from '#models/note'
+import Order from '#models/order'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+
+/**
+ * Waits for the sentinel's delivery, so that anything sent before it has had
+ * the same time to arrive, then lets stragglers land.
+ */
+async function settle(receiver: Receiver, count: number) {
+  await receiver.waitFor(count)
+  await sleep(300)
+}
+
+test.group('Delivery slice | a model change reaches a receiver, signed', (group) => {
+  let receiver: Receiver
+  group.each.setup(async () => {
+    receiver = await startReceiver()
+    return async () => {
+      await WebhookSubscription.query().delete()
+      await receiver.close()
+    }
+  })
+
+  test('Order.create sends one POST with the contract body and verifiable signatures', async ({
+    assert,
+  }) => {
+    const user = await createUser()
+    const subscription = await subscribe(user, receiver.url)
+    const secret = subscription.secret
+
+    const order = await Order.create({ userId: user.id, total: 4200, status: 'new' })
+    const [request] = await receiver.waitFor(1)
+    await sleep(200)
+    assert.lengthOf(receiver.received, 1)
+
+    assert.equal(request.method, 'POST')
+    assert.match(request.json.id, /^evt_[0-9A-Z]{26}$/)
+    assert.equal(request.json.event, 'on_create')
+    assert.equal(request.json.resource, 'order')
+    assert.deepEqual(request.json.data, {
+      id: order.id,
+      total: 4200,
+      status: 'new',
+      created_at: order.createdAt.toISO(),
+    })
+    assert.match(request.json.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    assert.deepEqual(Object.keys(request.json), ['id', 'event', 'resource', 'data', 'timestamp'])
+
+    assert.equal(request.headers['content-type'], 'application/json')
+    assert.equal(request.headers['user-agent'], 'Exo-Webhook/1.0')
+    assert.equal(request.headers['x-exo-event'], request.json.id)
+    assert.equal(request.headers['webhook-id'], request.json.id)
+    assert.match(String(request.headers['x-exo-delivery']), /^dlv_/)
+
+    const verified = new Webhook(secret).verify(request.body, request.headers as any)
+    assert.deepEqual(verified, request.json)
+    const hmac = createHmac('sha256', secret).update(request.body).digest('hex')
+    assert.equal(request.headers['x-exo-signature'], `sha256=${hmac}`)
+    assert.throws(() =>
+      new Webhook(subscription.secret.replace(/.{4}$/, 'AAA=')).verify(
+        request.body,
+        request.headers as any
+      )
+    )
+  })
+
+  test('the attempt is logged with its status, HTTP status and duration', async ({ assert }) => {
+    const user = await createUser()
+    const subscription = await subscribe(user, receiver.url)
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const [request] = await receiver.waitFor(1)
+
+    let attempt: WebhookDelivery | null = null
+    for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
+      attempt = await WebhookDelivery.query().where('subscription_id', subscription.id).first()
+      await sleep(50)
+    }
+    assert.equal(attempt!.status, 'success')
+    assert.equal(attempt!.id, request.headers['x-exo-delivery'])
+    assert.equal(attempt!.eventId, request.json.id)
+    assert.equal(attempt!.attempt, 1)
+    assert.equal(attempt!.httpStatus, 200)
+    assert.isNull(attempt!.error)
+    assert.isAtLeast(attempt!.durationMs!, 0)
+    assert.equal(attempt!.responseBody, 'ok')
+    assert.equal(attempt!.requestHeaders!['webhook-id'], request.json.id)
+
+    await subscription.refresh()
+    assert.equal(subscription.failureCount, 0)
+    assert.isNotNull(subscription.lastDeliveredAt)
+  })
+
+  test('a receiver answering 500 gets a failed attempt logged and the next one scheduled', async ({
+    assert,
+  }) => {
+    receiver.respondWith(500)
+    const user = await createUser()
+    const subscription = await subscribe(user, receiver.url)
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    await receiver.waitFor(1)
+
+    let attempts: WebhookDelivery[] = []
+    for (let tries = 0; tries < 100 && attempts.length < 2; tries++) {
+      attempts = await WebhookDelivery.query()
+        .where('subscription_id', subscription.id)
+        .orderBy('attempt')
+      await sleep(50)
+    }
+    assert.deepEqual(
+      attempts.map((attempt) => [attempt.attempt, attempt.status, attempt.httpStatus]),
+      [
+        [1, 'failed', 500],
+        [2, 'pending', null],
+      ]
+    )
+    assert.equal(attempts[0].error, 'HTTP 500')
+    assert.equal(attempts[1].eventId, attempts[0].eventId)
+    await subscription.refresh()
+    assert.equal(subscription.failureCount, 1)
+  })
+
+  test('on_update fires only when a save changed something', async ({ assert }) => {
+    const user = await createUser()
+    await subscribe(user, receiver.url, { events: ['on_update'] })
+    const order = await Order.create({ userId: user.id, total: 10, status: 'new' })
+
+    await order.save()
+    order.status = 'new'
+    await order.save()
+    order.total = 20
+    await order.save()
+
+    await settle(receiver, 1)
+    assert.lengthOf(receiver.received, 1)
+    assert.equal(receiver.received[0].json.event, 'on_update')
+    assert.equal(receiver.received[0].json.data.total, 20)
+  })
+
+  test('a rolled back transaction sends nothing and leaves no event', async ({ assert }) => {
+    const user = await createUser()
+    await subscribe(user, receiver.url)
+    const before = await WebhookEvent.query().count('* as total')
+
+    const trx = await db.transaction()
+    await Order.create({ userId: user.id, total: 1, status: 'rolled-back' }, { client: trx })
+    await trx.rollback()
+    await assert.rejects(() =>
+      db.transaction(async (managed) => {
+        await Order.create(
+          { userId: user.id, total: 2, status: 'rolled-back' },
+          { client: managed }
+        )
+        throw new Error('abort')
+      })
+    )
+
+    await Order.create({ userId: user.id, total: 3, status: 'sentinel' })
+    await settle(receiver, 1)
+    assert.deepEqual(
+      receiver.received.map((request) => request.json.data.status),
+      ['sentinel']
+    )
+    const after = await WebhookEvent.query().count('* as total')
+    assert.equal(Number(after[0].$extras.total), Number(before[0].$extras.total) + 1)
+  })
+
+  test('a committed transaction records its events in it and sends each once', async ({
+    assert,
+  }) => {
+    const user = await createUser()
+    await subscribe(user, receiver.url, { events: ['on_create', 'on_update'] })
+
+    const ids = await db.transaction(async (trx) => {
+      const first = await Order.create({ userId: user.id, total: 1, status: 'a' }, { client: trx })
+      const second = await Order.create({ userId: user.id, total: 2, status: 'b' }, { client: trx })
+      first.total = 10
+      await first.save()
+      return [first.id, second.id]
+    })
+
+    await settle(receiver, 3)
+    assert.lengthOf(receiver.received, 3)
+    const sent = receiver.received.map((request) => `${request.json.event}:${request.json.data.id}`)
+    assert.sameMembers(sent, [`on_create:${ids[0]}`, `on_create:${ids[1]}`, `on_update:${ids[0]}`])
+    const eventIds = receiver.received.map((request) => request.json.id)
+    assert.lengthOf(new Set(eventIds), 3)
+    assert.lengthOf(await WebhookEvent.query().whereIn('id', eventIds), 3)
+  })
+
+  test('a model sends only the triggers it declares', async ({ assert }) => {
+    const admin = await createUser({ isAdmin: true })
+    await subscribe(admin, receiver.url, { resource: 'note', events: ['on_delete'] })
+
+    const note = await Note.create({ body: 'hello' })
+    note.body = 'changed'
+    await note.save()
+    await note.delete()
+
+    await settle(receiver, 1)
+    assert.lengthOf(receiver.received, 1)
+    assert.equal(receiver.received[0].json.event, 'on_delete')
+    assert.equal(receiver.received[0].json.resource, 'note')
+  })
+})
