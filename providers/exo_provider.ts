@@ -1,5 +1,6 @@
 import { configProvider } from '@adonisjs/core'
 import { RuntimeException } from '@adonisjs/core/exceptions'
+import type { BaseCommand } from '@adonisjs/core/ace'
 import type { ApplicationService } from '@adonisjs/core/types'
 import type { Exo } from '../src/exo.js'
 import type { ResolvedExoConfig } from '../src/types.js'
@@ -29,6 +30,20 @@ export default class ExoProvider {
       }
       this.#exo = await Exo.create(this.app, config)
       return this.#exo
+    })
+  }
+
+  /**
+   * Workers (`queue:listen`) also sweep the outbox, so events recorded while
+   * Redis was away get delivered without any other process to run.
+   */
+  async ready() {
+    if (this.app.getEnvironment() !== 'console') return
+    const ace = await this.app.container.make('ace')
+    ace.executing(async (command) => {
+      if ((command.constructor as typeof BaseCommand).commandName !== 'queue:listen') return
+      const exo = await this.app.container.make('exo.manager')
+      exo.sweeper.start(exo.config.queue, 15_000)
     })
   }
 

@@ -14,6 +14,7 @@ import { eventFromRow } from './events/event_record.js'
 import { importDefault } from './lazy_import.js'
 import { Outbox } from './events/outbox.js'
 import { EventRecorder } from './events/recorder.js'
+import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
 import { PipelineQueue } from './queue/pipeline_queue.js'
 import { ResourceRegistry } from './resources/registry.js'
@@ -31,6 +32,7 @@ export class Exo {
   readonly dispatcher: EventDispatcher
   readonly deliverer: Deliverer
   readonly sender: Sender
+  readonly sweeper: Sweeper
   #tokens?: Promise<ApiTokens>
 
   constructor(
@@ -57,6 +59,11 @@ export class Exo {
       backoff.firstDelay(),
       queueFor
     )
+    this.sweeper = new Sweeper(db, this.outbox, this.queue, (resource) => this.queueFor(resource), {
+      eventGrace: 30_000,
+      attemptGrace: 60_000,
+      batchSize: 500,
+    })
     this.deliverer = new Deliverer(
       this.outbox,
       new ExoSigner(),
@@ -108,6 +115,7 @@ export class Exo {
   }
 
   async close() {
+    this.sweeper.stop()
     await this.queue.close()
     this.sender.close()
   }

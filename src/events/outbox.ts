@@ -79,18 +79,18 @@ export class Outbox {
   }
 
   /**
-   * Ids of events recorded before `before` that were never fanned out.
+   * Events recorded before `before` that were never fanned out.
    */
-  async undispatched(before: Date, limit: number): Promise<string[]> {
+  async undispatched(before: Date, limit: number): Promise<{ id: string; resource: string }[]> {
     const client = this.#client()
     const rows = await client
       .knexQuery()
       .table(TABLE)
-      .select('id')
+      .select('id', 'resource')
       .whereNull('dispatched_at')
       .where('created_at', '<', dbTime(client, before))
       .orderBy('created_at')
       .limit(limit)
-    return rows.map((row: { id: string }) => row.id)
+    return rows
   }
 }

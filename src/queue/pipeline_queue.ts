@@ -109,6 +109,22 @@ export class PipelineQueue {
     }
   }
 
+  /**
+   * Takes a lock shared by every process on this Redis, for `ttlMs`, so
+   * periodic work runs in one worker at a time.
+   */
+  async tryLock(name: string, ttlMs: number): Promise<boolean> {
+    // BullMQ types its client narrowly; at runtime it is ioredis, whose SET takes NX.
+    const client = (await this.queue(name).client) as unknown as {
+      set(...args: (string | number)[]): Promise<string | null>
+    }
+    const taken = await withTimeout(
+      client.set(`exo:lock:${name}`, String(process.pid), 'PX', ttlMs, 'NX'),
+      this.timeoutMs
+    )
+    return taken === 'OK'
+  }
+
   async close() {
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()))
     this.#queues.clear()

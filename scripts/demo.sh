@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+#
+# npm run demo: adonis-exo end to end, from a fresh clone.
+#
+# Installs and builds the package when needed, makes sure Redis answers,
+# prepares the host app in tests/app (.env, migrations, demo admin, token and
+# subscription), then runs a webhook receiver, the web server and a delivery
+# worker until Ctrl-C.
+#
+# Environment:
+#   PORT                 web server port (default: PORT of tests/app/.env, 3333)
+#   DEMO_RECEIVER_PORT   demo receiver port (default 4000)
+#   QUEUE_REDIS_PORT     Redis port on 127.0.0.1 (default: tests/app/.env, 6379)
+#   DEMO_REDIS_SERVER    the redis-server program to start when Redis is down
+#
+# The script can be sourced to run one step alone, e.g.
+#   bash -c 'source scripts/demo.sh && ensure_redis'
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+APP="$ROOT/tests/app"
+REDIS_HOST=127.0.0.1
+REDIS_SERVER="${DEMO_REDIS_SERVER:-redis-server}"
+RECEIVER_PORT="${DEMO_RECEIVER_PORT:-4000}"
+DEMO_EMAIL=admin@example.com
+DEMO_PASSWORD=exo-demo-password
+
+CHILD_PIDS=()
+CHILD_NAMES=()
+STARTED_REDIS_PIDFILE=""
+
+say() { printf '\n==> %s\n' "$*"; }
+die() {
+  printf '\n✘ %s\n' "$*" >&2
+  exit 1
+}
+
+# The value of a setting: the environment first, then tests/app/.env, then a default.
+setting() {
+  local name=$1 default=$2 value=""
+  if [[ -n "${!name:-}" ]]; then
+    value="${!name}"
+  elif [[ -f "$APP/.env" ]]; then
+    value="$(sed -n "s/^$name=//p" "$APP/.env" | tail -n 1)"
+  fi
+  printf '%s' "${value:-$default}"
+}
+
+# Succeeds when something accepts TCP connections on host:port.
+port_answers() {
+  node -e '
+    const socket = require("node:net").connect(Number(process.argv[2]), process.argv[1])
+    socket.setTimeout(1000, () => process.exit(1))
+    socket.on("connect", () => process.exit(0))
+    socket.on("error", () => process.exit(1))
+  ' "$1" "$2"
+}
+
+# Succeeds when the URL answers with a 2xx.
+url_answers() {
+  node -e '
+    fetch(process.argv[1], { signal: AbortSignal.timeout(2000) })
+      .then((response) => process.exit(response.ok ? 0 : 1), () => process.exit(1))
+  ' "$1"
+}
+
+# Step 1: dependencies and the package's build/ (the host app imports adonis-exo from it).
+install_dependencies() {
+  if [[ -d "$ROOT/node_modules" ]]; then
+    echo "Dependencies: node_modules is there"
+    return
+  fi
+  # Not npm ci: it refuses a lock without every platform's optional builds
+  # (@swc/core-*), which the registry here does not serve.
+  say "Installing dependencies (npm install)"
+  (cd "$ROOT" && npm install --no-save --no-audit --no-fund)
+}
+
+build_is_stale() {
+  local marker="$ROOT/build/commands/commands.json" sources=() path
+  [[ -f "$marker" ]] || return 0
+  for path in src providers commands services stubs database index.ts configure.ts; do
+    if [[ -e "$ROOT/$path" ]]; then sources+=("$ROOT/$path"); fi
+  done
+  [[ -n "$(find "${sources[@]}" -newer "$marker" -print -quit)" ]]
+}
+
+build_package() {
+  if ! build_is_stale; then
+    echo "Build: build/ is up to date"
+    return
+  fi
+  say "Building the package (npm run build)"
+  (cd "$ROOT" && npm run build)
+}
+
+# Step 2: tests/app/.env, created once and never overwritten.
+create_env_file() {
+  mkdir -p "$APP/tmp"
+  if [[ -f "$APP/.env" ]]; then
+    echo "Env: keeping the existing tests/app/.env"
+    return
+  fi
+  say "Creating tests/app/.env from .env.example, with a new APP_KEY"
+  local app_key
+  app_key="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
+  {
+    grep -v -E '^(APP_KEY|NODE_ENV|SQLITE_FILE|EXO_ALLOW_PRIVATE_NETWORKS)=' "$APP/.env.example"
+    echo "APP_KEY=$app_key"
+    echo "NODE_ENV=development"
+    echo "SQLITE_FILE=demo.sqlite3"
+    echo "EXO_ALLOW_PRIVATE_NETWORKS=true"
+  } >"$APP/.env.tmp"
+  mv "$APP/.env.tmp" "$APP/.env"
+}
+
+# Step 3: a Redis for the queue, started here when it is down and redis-server exists.
+ensure_redis() {
+  local port
+  port="$(setting QUEUE_REDIS_PORT 6379)"
+  if port_answers "$REDIS_HOST" "$port"; then
+    echo "Redis: answering on $REDIS_HOST:$port"
+    return
+  fi
+  if ! command -v "$REDIS_SERVER" >/dev/null 2>&1; then
+    die "Redis does not answer on $REDIS_HOST:$port and redis-server is not installed.
+  Install it, then run the demo again:
+    Debian/Ubuntu:  sudo apt-get install redis-server
+    macOS:          brew install redis
+  (or start any Redis on $REDIS_HOST:$port, or set QUEUE_REDIS_PORT to the port of yours)"
+  fi
+  say "Starting redis-server on $REDIS_HOST:$port (stopped again when the demo ends)"
+  STARTED_REDIS_PIDFILE="${TMPDIR:-/tmp}/adonis-exo-demo-redis-$port.pid"
+  "$REDIS_SERVER" --daemonize yes --bind "$REDIS_HOST" --port "$port" \
+    --save "" --appendonly no --pidfile "$STARTED_REDIS_PIDFILE" >/dev/null
+  local tries
+  for tries in $(seq 1 50); do
+    if port_answers "$REDIS_HOST" "$port"; then return; fi
+    sleep 0.2
+  done
+  die "redis-server was started but does not answer on $REDIS_HOST:$port"
+}
+
+# Step 4: the host app's tables and the package's.
+run_migrations() {
+  say "Running the migrations (node ace migration:run)"
+  (cd "$APP" && node ace migration:run --force)
+}
+
+# Step 5: demo admin, a fresh API token and the receiver's subscription.
+setup_demo_data() {
+  say "Preparing the demo admin, an API token and the receiver subscription (node ace demo:setup)"
+  local output json
+  output="$(cd "$APP" && node ace demo:setup --receiver-port="$RECEIVER_PORT")"
+  printf '%s\n' "$output" | grep -v '^{"token"' || true
+  json="$(printf '%s\n' "$output" | grep '^{"token"' | tail -n 1)"
+  [[ -n "$json" ]] || die "demo:setup printed no token and secret"
+  API_TOKEN="$(json_field "$json" token)"
+  WEBHOOK_SECRET="$(json_field "$json" secret)"
+}
+
+json_field() {
+  node -e 'process.stdout.write(String(JSON.parse(process.argv[1])[process.argv[2]]))' "$1" "$2"
+}
+
+# Step 6: the receiver, the web server and the worker, each line prefixed with its name.
+prefix_lines() {
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    printf '[%s] %s\n' "$1" "$line"
+  done
+}
+
+start_child() {
+  local name=$1 dir=$2
+  shift 2
+  (cd "$dir" && exec "$@") > >(prefix_lines "$name") 2>&1 &
+  CHILD_PIDS+=("$!")
+  CHILD_NAMES+=("$name")
+}
+
+check_ports_free() {
+  local port
+  for port in "$RECEIVER_PORT" "$WEB_PORT"; do
+    if port_answers 127.0.0.1 "$port"; then
+      die "Port $port is taken (another demo still running?). Stop it, or choose other ports:
+    PORT=3335 DEMO_RECEIVER_PORT=4001 npm run demo"
+    fi
+  done
+}
+
+start_processes() {
+  say "Starting the receiver (:$RECEIVER_PORT), the web server (:$WEB_PORT) and the worker (queue $EXO_QUEUE)"
+  check_ports_free
+  start_child receiver "$ROOT" env DEMO_WEBHOOK_SECRET="$WEBHOOK_SECRET" \
+    DEMO_RECEIVER_PORT="$RECEIVER_PORT" node scripts/demo_receiver.mjs
+  start_child web "$APP" env PORT="$WEB_PORT" \
+    node --import=ts-node-maintained/register/esm bin/server.ts
+  start_child worker "$APP" node ace queue:listen --queue="$EXO_QUEUE"
+}
+
+# A child that has exited, if any: its name on stdout.
+exited_child() {
+  local i
+  for i in "${!CHILD_PIDS[@]}"; do
+    if ! kill -0 "${CHILD_PIDS[$i]}" 2>/dev/null; then
+      printf '%s' "${CHILD_NAMES[$i]}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+any_child_alive() {
+  local pid
+  for pid in "${CHILD_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then return 0; fi
+  done
+  return 1
+}
+
+stop_processes() {
+  trap - EXIT INT TERM
+  local pid tries
+  if [[ ${#CHILD_PIDS[@]} -gt 0 ]]; then
+    say "Stopping the receiver, the web server and the worker"
+    for pid in "${CHILD_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    # bull-queue workers may not exit on SIGTERM: whatever is left after 5s is killed.
+    for tries in $(seq 1 25); do
+      any_child_alive || break
+      sleep 0.2
+    done
+    for pid in "${CHILD_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+  fi
+  if [[ -n "$STARTED_REDIS_PIDFILE" && -f "$STARTED_REDIS_PIDFILE" ]]; then
+    say "Stopping the redis-server the demo started"
+    kill -TERM "$(cat "$STARTED_REDIS_PIDFILE")" 2>/dev/null || true
+  fi
+}
+
+# Step 7: a first order once the web server answers, then the banner.
+wait_for_web() {
+  say "Waiting for the web server on $WEB_URL/"
+  local tries name
+  for tries in $(seq 1 120); do
+    if url_answers "$WEB_URL/"; then return; fi
+    if name="$(exited_child)"; then die "The $name process exited during startup (see its lines above)"; fi
+    sleep 0.5
+  done
+  die "The web server did not answer on $WEB_URL/ within a minute"
+}
+
+create_first_order() {
+  say "Creating a first order (node ace demo:order): the receiver should print ✔ verified on_create"
+  (cd "$APP" && node ace demo:order)
+}
+
+print_banner() {
+  cat <<EOF
+
+────────────────────────────────────────────────────────────────────────
+ adonis-exo demo is running (Ctrl-C stops everything)
+
+ Dashboard:  $WEB_URL/exo/dashboard
+             login $DEMO_EMAIL / $DEMO_PASSWORD
+
+ API token:  $API_TOKEN
+   curl -H "Authorization: Bearer $API_TOKEN" $WEB_URL/exo-api/webhooks
+
+ Receiver:   http://127.0.0.1:$RECEIVER_PORT/webhooks (lines prefixed [receiver])
+
+ Fire another event:
+   cd tests/app && node ace demo:order
+────────────────────────────────────────────────────────────────────────
+
+EOF
+}
+
+watch_processes() {
+  local name
+  while true; do
+    if name="$(exited_child)"; then die "The $name process exited; stopping the demo"; fi
+    sleep 1
+  done
+}
+
+main() {
+  trap stop_processes EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  install_dependencies
+  build_package
+  create_env_file
+  ensure_redis
+  run_migrations
+  setup_demo_data
+
+  WEB_PORT="$(setting PORT 3333)"
+  WEB_URL="http://localhost:$WEB_PORT"
+  EXO_QUEUE="$(setting EXO_QUEUE exo-webhooks)"
+  start_processes
+  wait_for_web
+  create_first_order
+  print_banner
+  watch_processes
+}
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

@@ -1,0 +1,90 @@
+import { debuglog } from 'node:util'
+import type { Database } from '@adonisjs/lucid/database'
+import { dbTime } from '../models/db_time.js'
+import type { PipelineQueue } from '../queue/pipeline_queue.js'
+import type { Outbox } from './outbox.js'
+
+const debug = debuglog('adonis-exo')
+
+export interface SweeperOptions {
+  /** How long an event may wait in the outbox before the sweeper queues it */
+  eventGrace: number
+  /** How long past due a pending attempt may be before the sweeper queues it again */
+  attemptGrace: number
+  batchSize: number
+}
+
+/**
+ * Makes up for what Redis lost or never got: events left in the outbox
+ * (Redis down at record time, worker killed before fan-out) and attempts
+ * whose job is gone. Queueing reuses the job ids, so anything still queued
+ * is not queued twice, and handlers skip work already done.
+ */
+export class Sweeper {
+  constructor(
+    private db: Database,
+    private outbox: Outbox,
+    private queue: PipelineQueue,
+    private queueFor: (resource: string) => Promise<string>,
+    private options: SweeperOptions
+  ) {}
+
+  #timer?: NodeJS.Timeout
+
+  /**
+   * Sweeps every `intervalMs` in whichever process holds the lock.
+   */
+  start(lockName: string, intervalMs: number) {
+    this.#timer ??= setInterval(async () => {
+      try {
+        if (await this.queue.tryLock(`sweeper:${lockName}`, intervalMs - 100)) await this.sweep()
+      } catch (error) {
+        debug('sweep failed, next round will retry: %s', error.message)
+      }
+    }, intervalMs).unref()
+  }
+
+  stop() {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  async sweep(now = Date.now()) {
+    const events = await this.outbox.undispatched(
+      new Date(now - this.options.eventGrace),
+      this.options.batchSize
+    )
+    await this.queue.enqueueEvents(
+      await Promise.all(
+        events.map(async (event) => ({
+          queue: await this.queueFor(event.resource),
+          payload: { eventId: event.id },
+        }))
+      )
+    )
+
+    const client = this.db.connection()
+    const attempts = await client
+      .from('exo_deliveries')
+      .join('exo_events', 'exo_events.id', 'exo_deliveries.event_id')
+      .select('exo_deliveries.id', 'exo_events.resource')
+      .where('exo_deliveries.status', 'pending')
+      .where('exo_deliveries.scheduled_at', '<', dbTime(client, now - this.options.attemptGrace))
+      .orderBy('exo_deliveries.scheduled_at')
+      .limit(this.options.batchSize)
+    await this.queue.enqueueAttempts(
+      await Promise.all(
+        attempts.map(async (attempt: { id: string; resource: string }) => ({
+          id: attempt.id,
+          queue: await this.queueFor(attempt.resource),
+          delay: 0,
+        }))
+      )
+    )
+
+    if (events.length || attempts.length) {
+      debug('swept %d events and %d attempts', events.length, attempts.length)
+    }
+    return { events: events.length, attempts: attempts.length }
+  }
+}

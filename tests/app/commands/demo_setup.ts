@@ -1,0 +1,78 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { WebhookSubscription } from 'adonis-exo'
+import User from '#models/user'
+
+export const DEMO_EMAIL = 'admin@example.com'
+export const DEMO_PASSWORD = 'exo-demo-password'
+const TOKEN_NAME = 'demo'
+const SUBSCRIPTION_NAME = 'Demo receiver'
+
+/**
+ * Prepares the data of `npm run demo`, the same way each run: the demo admin,
+ * a fresh API token (older demo tokens are revoked) and one subscription
+ * pointing at the demo receiver. Its last output line is a JSON object with
+ * the token, the subscription's secret and its id, read by scripts/demo.sh.
+ */
+export default class DemoSetup extends BaseCommand {
+  static commandName = 'demo:setup'
+  static description = 'Create the demo admin, an API token and the demo receiver subscription'
+  static options: CommandOptions = { startApp: true }
+
+  @flags.number({ description: 'Port of the demo receiver on 127.0.0.1', default: 4000 })
+  declare receiverPort: number
+
+  async run() {
+    const admin = await User.updateOrCreate(
+      { email: DEMO_EMAIL },
+      { password: DEMO_PASSWORD, isAdmin: true, fullName: 'Demo admin' }
+    )
+    const token = await this.freshToken(admin)
+    const subscription = await this.receiverSubscription(admin)
+
+    this.logger.success(`Demo admin ${DEMO_EMAIL}, subscription #${subscription.id}`)
+    this.logger.log(
+      JSON.stringify({ token, secret: subscription.secret, subscriptionId: subscription.id })
+    )
+  }
+
+  /**
+   * A new token named "demo", the only one of that name: its value can only
+   * be read when it is created.
+   */
+  async freshToken(admin: User) {
+    const exo = await this.app.container.make('exo.manager')
+    const tokens = await exo.tokens()
+    for (const old of await tokens.all(admin)) {
+      if (old.name === TOKEN_NAME) await tokens.delete(admin, old.identifier)
+    }
+    const token = await tokens.create(admin, ['*'], { name: TOKEN_NAME })
+    return token.value!.release()
+  }
+
+  /**
+   * The admin's subscription to the receiver, created once, then kept active
+   * and pointed at the receiver's current URL.
+   */
+  async receiverSubscription(admin: User) {
+    const url = `http://127.0.0.1:${this.receiverPort}/webhooks`
+    const existing = await WebhookSubscription.query()
+      .where('user_id', admin.id)
+      .where('name', SUBSCRIPTION_NAME)
+      .first()
+
+    if (!existing) {
+      return WebhookSubscription.create({
+        userId: admin.id,
+        name: SUBSCRIPTION_NAME,
+        url,
+        resource: 'order',
+        events: ['on_create', 'on_update', 'on_delete'],
+      })
+    }
+
+    existing.merge({ url, isActive: true, failureCount: 0, disabledAt: null, disabledReason: null })
+    await existing.save()
+    return existing
+  }
+}

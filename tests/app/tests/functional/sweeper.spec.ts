@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import exo from 'adonis-exo/services/main'
+import { WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { startReceiver } from '#tests/helpers/receiver'
+
+test.group('Sweeper | events left in the outbox are delivered', (group) => {
+  group.each.teardown(() => WebhookSubscription.query().delete())
+
+  test('an event the request could not queue is fanned out by the sweeper, once', async ({
+    assert,
+    cleanup,
+  }) => {
+    const receiver = await startReceiver()
+    cleanup(() => receiver.close())
+    const user = await createUser()
+    await subscribe(user, receiver.url)
+
+    // What the recorder writes when Redis does not answer
+    const id = `evt_SWEEPERTEST${Date.now()}`
+    await exo.outbox.insert([
+      {
+        id,
+        resource: 'order',
+        event: 'on_create',
+        data: JSON.stringify({ id: 1 }),
+        ownerId: String(user.id),
+        environment: 'test',
+        occurredAt: '2026-03-28T14:30:00.123456Z',
+      },
+    ])
+
+    const early = await exo.sweeper.sweep()
+    assert.equal(early.events, 0, 'events younger than the grace period are left to the request')
+
+    const swept = await exo.sweeper.sweep(Date.now() + 60_000)
+    assert.isAtLeast(swept.events, 1)
+    const [request] = await receiver.waitFor(1)
+    assert.equal(request.json.id, id)
+    assert.equal(request.json.timestamp, '2026-03-28T14:30:00.123456Z')
+
+    const event = await WebhookEvent.findOrFail(id)
+    assert.isNotNull(event.dispatchedAt)
+    await exo.sweeper.sweep(Date.now() + 60_000)
+    await sleep(300)
+    assert.lengthOf(receiver.received, 1)
+  })
+})

@@ -1,0 +1,72 @@
+import { test } from '@japa/runner'
+import { AppFactory } from '@adonisjs/core/factories/app'
+import type { ApplicationService } from '@adonisjs/core/types'
+import { defineConfig } from '../../src/define_config.js'
+import type { ExoConfig } from '../../src/types.js'
+
+const BASE: ExoConfig = {
+  userModel: async () => ({ default: {} as any }),
+  resources: [],
+}
+
+async function resolve(config: ExoConfig) {
+  const app = new AppFactory().create(new URL('../../tmp/', import.meta.url))
+  return defineConfig(config).resolver(app as ApplicationService)
+}
+
+test.group('defineConfig', () => {
+  test('applies the contract defaults, durations in milliseconds', async ({ assert }) => {
+    const config = await resolve(BASE)
+    assert.deepEqual(config.prefix, { api: '/exo-api', dashboard: '/exo' })
+    assert.equal(config.queue, 'exo-webhooks')
+    assert.deepEqual(config.delivery, {
+      timeout: 30_000,
+      backoff: [0, 30_000, 120_000, 600_000, 3_600_000],
+      autoDisableAfter: 20,
+      allowPrivateNetworks: false,
+      requireHttps: false,
+    })
+    assert.equal(config.retention, 30 * 24 * 3600 * 1000)
+    assert.isFalse(config.isAdmin({ isAdmin: true }))
+  })
+
+  test('accepts numbers of milliseconds and strings alike', async ({ assert }) => {
+    const config = await resolve({
+      ...BASE,
+      delivery: { timeout: 5000, backoff: [0, '1s', 2500, '0ms'] },
+      retention: '2d',
+      prefix: { api: '/hooks-api/', dashboard: '/hooks' },
+    })
+    assert.equal(config.delivery.timeout, 5000)
+    assert.deepEqual(config.delivery.backoff, [0, 1000, 2500, 0])
+    assert.equal(config.retention, 2 * 24 * 3600 * 1000)
+    assert.equal(config.prefix.api, '/hooks-api')
+  })
+
+  const mistakes: [string, Partial<ExoConfig> & Record<string, unknown>][] = [
+    ['userModel', { userModel: 'User' as any }],
+    ['isAdmin', { isAdmin: true as any }],
+    ['resources', { resources: {} as any }],
+    ['resources.1', { resources: [async () => ({ default: {} as any }), 'Order' as any] }],
+    ['queue', { queue: 'exo webhooks' }],
+    ['delivery.timeout', { delivery: { timeout: 'soon' } }],
+    ['delivery.timeout', { delivery: { timeout: 0 } }],
+    ['delivery.backoff.2', { delivery: { backoff: ['0s', '30s', 'later'] } }],
+    ['delivery.backoff', { delivery: { backoff: [] } }],
+    ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 0 } }],
+    ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 2.5 } }],
+    ['retention', { retention: -1 }],
+    ['prefix.api', { prefix: { api: 'exo-api' } }],
+    ['prefix.dashboard', { prefix: { dashboard: '/exo dashboard' } }],
+  ]
+  for (const [key, mistake] of mistakes) {
+    test('a wrong {key} fails with a message naming it')
+      .with([{ key, mistake }])
+      .run(({ assert }, row) => {
+        assert.throws(
+          () => defineConfig({ ...BASE, ...row.mistake } as ExoConfig),
+          new RegExp(`Invalid exo config: "${row.key.replaceAll('.', '\\.')}"`)
+        )
+      })
+  }
+})

@@ -1,0 +1,38 @@
+import { test } from '@japa/runner'
+import { eventBody, newEventId, preciseTimestamp } from '../../src/events/event_record.js'
+
+test.group('Event record', () => {
+  test('timestamps are ISO-8601 UTC with microseconds', ({ assert }) => {
+    const timestamp = preciseTimestamp()
+    assert.match(timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    assert.closeTo(Date.parse(timestamp), Date.now(), 1000)
+  })
+
+  test('event ids are evt_ and a sortable ULID', ({ assert }) => {
+    const first = newEventId()
+    const second = newEventId()
+    assert.match(first, /^evt_[0-9A-HJKMNP-TV-Z]{26}$/)
+    assert.notEqual(first, second)
+  })
+
+  test('the body keeps the contract order and the stored data byte for byte', ({ assert }) => {
+    const body = eventBody({
+      id: 'evt_1',
+      event: 'on_update',
+      resource: 'order',
+      data: '{"total":10,"note":"a \\"quoted\\" word"}',
+      occurredAt: '2026-03-28T14:30:00.123456Z',
+    })
+    assert.equal(
+      body,
+      '{"id":"evt_1","event":"on_update","resource":"order","data":{"total":10,"note":"a \\"quoted\\" word"},"timestamp":"2026-03-28T14:30:00.123456Z"}'
+    )
+    assert.deepEqual(Object.keys(JSON.parse(body)), [
+      'id',
+      'event',
+      'resource',
+      'data',
+      'timestamp',
+    ])
+  })
+})
