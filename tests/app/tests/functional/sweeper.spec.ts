@@ -6,7 +6,9 @@ import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 
 test.group('Sweeper | events left in the outbox are delivered', (group) => {
-  group.each.teardown(() => WebhookSubscription.query().delete())
+  group.each.teardown(async () => {
+    await WebhookSubscription.query().delete()
+  })
 
   test('an event the request could not queue is fanned out by the sweeper, once', async ({
     assert,
