@@ -16,21 +16,40 @@ export default class ExoProvider {
 
   constructor(protected app: ApplicationService) {}
 
+  async #config() {
+    const config = await configProvider.resolve<ResolvedExoConfig>(
+      this.app,
+      this.app.config.get('exo')
+    )
+    if (!config) {
+      throw new RuntimeException(
+        'Invalid "config/exo.ts" file. Make sure you are using the "defineConfig" method'
+      )
+    }
+    return config
+  }
+
   register() {
     this.app.container.singleton('exo.manager', async () => {
       const { Exo } = await import('../src/exo.js')
-      const config = await configProvider.resolve<ResolvedExoConfig>(
-        this.app,
-        this.app.config.get('exo')
-      )
-      if (!config) {
-        throw new RuntimeException(
-          'Invalid "config/exo.ts" file. Make sure you are using the "defineConfig" method'
-        )
-      }
-      this.#exo = await Exo.create(this.app, config)
+      this.#exo = await Exo.create(this.app, await this.#config())
       return this.#exo
     })
+  }
+
+  async boot() {
+    const config = await this.#config()
+    const router = await this.app.container.make('router')
+    const { registerApiRoutes } = await import('../src/http/api/routes.js')
+    const { exemptFromCsrf } = await import('../src/http/csrf_exemption.js')
+    const { jsonBodyMiddleware } = await import('../src/http/api/json_body_middleware.js')
+    registerApiRoutes(router, config.prefix.api)
+    exemptFromCsrf(this.app, config.prefix.api)
+
+    // Registered before the host's start/kernel.ts adds its own, so it runs first
+    const server = await this.app.container.make('server')
+    const JsonBody = jsonBodyMiddleware(config.prefix.api)
+    server.use([async () => ({ default: JsonBody })])
   }
 
   /**

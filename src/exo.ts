@@ -1,8 +1,9 @@
-import type { ApplicationService } from '@adonisjs/core/types'
+import type { ApplicationService, EmitterService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { ConnectionOptions } from 'bullmq'
 import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
+import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
 import { AttemptLog } from './delivery/attempt_log.js'
 import { Deliverer } from './delivery/deliverer.js'
 import { OutcomeRecorder } from './delivery/outcome.js'
@@ -18,6 +19,7 @@ import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
 import { PipelineQueue } from './queue/pipeline_queue.js'
 import { ResourceRegistry } from './resources/registry.js'
+import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { EventRecord, ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
 
 /**
@@ -33,13 +35,16 @@ export class Exo {
   readonly deliverer: Deliverer
   readonly sender: Sender
   readonly sweeper: Sweeper
+  readonly subscriptions: SubscriptionService
+  readonly auth: ExoAuthManager
   #tokens?: Promise<ApiTokens>
 
   constructor(
     readonly config: ResolvedExoConfig,
     db: Database,
     redis: ConnectionOptions,
-    private environment: string
+    private environment: string,
+    emitter: EmitterService
   ) {
     const backoff = new ScheduleBackoff(config.delivery.backoff)
     const attempts = new AttemptLog()
@@ -71,12 +76,29 @@ export class Exo {
       new OutcomeRecorder(db, attempts, backoff, this.queue),
       queueFor
     )
+    this.subscriptions = new SubscriptionService(
+      config,
+      db,
+      this.registry,
+      this.outbox,
+      attempts,
+      this.queue,
+      this.deliverer,
+      (resource) => this.queueFor(resource),
+      environment
+    )
+    this.auth = createExoAuth(
+      emitter,
+      () => this.userModel(),
+      () => this.tokens()
+    )
   }
 
   static async create(app: ApplicationService, config: ResolvedExoConfig) {
     const db = await app.container.make('lucid.db')
     const queueConfig = app.config.get<{ defaultConnection: ConnectionOptions }>('queue')
-    return new Exo(config, db, queueConfig.defaultConnection, app.nodeEnvironment)
+    const emitter = await app.container.make('emitter')
+    return new Exo(config, db, queueConfig.defaultConnection, app.nodeEnvironment, emitter)
   }
 
   /**

@@ -34,8 +34,25 @@ export class Deliverer {
       return this.outcome.cancel(delivery.id, 'Cancelled: the event no longer exists')
     }
 
+    await this.attempt(delivery, subscription, event)
+  }
+
+  /**
+   * Sends one attempt now and records it; `retry: false` schedules no next
+   * attempt when it fails (pings).
+   */
+  async attempt(
+    delivery: WebhookDelivery,
+    subscription: WebhookSubscription,
+    event: EventRecord,
+    options: { retry: boolean } = { retry: true }
+  ) {
     const request = buildRequest(subscription, event, delivery.id, this.signer)
     const result = await this.sender.send(request)
-    await this.outcome.record(delivery, request.loggedHeaders, result, await this.queueFor(event))
+    await this.outcome.record(delivery, request.loggedHeaders, result, {
+      queue: await this.queueFor(event),
+      retry: options.retry,
+    })
+    return result
   }
 }

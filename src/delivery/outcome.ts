@@ -31,10 +31,10 @@ export class OutcomeRecorder {
     delivery: WebhookDelivery,
     requestHeaders: Record<string, string>,
     result: SendResult,
-    queueName: string
+    next: { queue: string; retry: boolean }
   ) {
     const success = isSuccess(result)
-    const delay = success ? null : this.backoff.nextDelay(delivery.attempt)
+    const delay = success || !next.retry ? null : this.backoff.nextDelay(delivery.attempt)
 
     const nextIds = await this.db.transaction(async (trx) => {
       const now = dbTime(trx)
@@ -73,7 +73,9 @@ export class OutcomeRecorder {
       )
     })
 
-    await this.queue.enqueueAttempts(nextIds.map((id) => ({ id, queue: queueName, delay: delay! })))
+    await this.queue.enqueueAttempts(
+      nextIds.map((id) => ({ id, queue: next.queue, delay: delay! }))
+    )
     return success
   }
 

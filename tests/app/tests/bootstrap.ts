@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { assert } from '@japa/assert'
 import { apiClient } from '@japa/api-client'
 import app from '@adonisjs/core/services/app'
@@ -15,6 +16,7 @@ export const plugins: Config['plugins'] = [assert(), apiClient(), pluginAdonisJS
 export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
   setup: [
     async () => {
+      await mkdir(app.tmpPath(), { recursive: true })
       const ace = await app.container.make('ace')
       await ace.exec('migration:fresh', ['--force'])
       const worker = await startWorker()

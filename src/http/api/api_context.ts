@@ -1,0 +1,25 @@
+import app from '@adonisjs/core/services/app'
+import type { HttpContext } from '@adonisjs/core/http'
+import { WebhookSubscription } from '../../models/webhook_subscription.js'
+import { ApiNotFound } from './api_middleware.js'
+
+export function currentUserId(ctx: HttpContext): number {
+  return Number(ctx.exoUser!.$primaryKeyValue)
+}
+
+export function exoManager() {
+  return app.container.make('exo.manager')
+}
+
+/**
+ * The subscription named by the route's `:id`, when the caller owns it: a
+ * subscription of another user is answered like one that does not exist.
+ */
+export async function ownedSubscription(ctx: HttpContext) {
+  const subscription = await WebhookSubscription.query()
+    .where('id', ctx.params.id)
+    .where('user_id', currentUserId(ctx))
+    .first()
+  if (!subscription) throw new ApiNotFound('No webhook subscription has this id')
+  return subscription
+}

@@ -1,0 +1,70 @@
+import { errors as authErrors } from '@adonisjs/auth'
+import app from '@adonisjs/core/services/app'
+import type { HttpContext } from '@adonisjs/core/http'
+import type { LucidRow } from '@adonisjs/lucid/types/model'
+import { errors as vineErrors } from '@vinejs/vine'
+
+declare module '@adonisjs/core/http' {
+  interface HttpContext {
+    /** The user of the Exo API token that authenticated this request */
+    exoUser?: LucidRow
+  }
+}
+
+export class ApiNotFound extends Error {
+  status = 404
+}
+
+/**
+ * Answers an error in the contract's shapes (401, 404, 422 with
+ * `errors[].field`), whatever the host app's exception handler does, and
+ * never with a stack trace.
+ */
+export function renderApiError(error: any, ctx: HttpContext) {
+  const { response } = ctx
+  if (error instanceof vineErrors.E_VALIDATION_ERROR) {
+    return response.status(422).send({ message: 'Validation failed', errors: error.messages })
+  }
+  if (error instanceof authErrors.E_UNAUTHORIZED_ACCESS) {
+    return response.status(401).send({ message: 'Missing, invalid, expired or revoked API token' })
+  }
+  if (error instanceof ApiNotFound || error?.code === 'E_ROW_NOT_FOUND') {
+    return response.status(404).send({ message: error.message || 'Not found' })
+  }
+  const status = Number(error?.status)
+  if (status >= 400 && status < 500) {
+    return response.status(status).send({ message: error.message })
+  }
+  ctx.logger.error({ err: error }, 'adonis-exo API request failed')
+  return response.status(500).send({ message: 'Internal server error' })
+}
+
+type Action = (ctx: HttpContext) => unknown
+type ControllerImport = () => Promise<{ default: new () => Record<string, any> }>
+
+/**
+ * A route handler around a controller action. AdonisJS hands middleware
+ * errors to the host's exception handler before an outer middleware could
+ * see them, so authentication and error rendering happen here, inside the
+ * handler, where the API decides the answer.
+ */
+export function apiAction(
+  controller: ControllerImport,
+  method: string,
+  options: { authenticate: boolean } = { authenticate: true }
+) {
+  return async (ctx: HttpContext) => {
+    try {
+      if (options.authenticate) {
+        const exo = await app.container.make('exo.manager')
+        const guard = exo.auth.createAuthenticator(ctx).use('exo_api')
+        ctx.exoUser = (await guard.authenticate()) as unknown as LucidRow
+      }
+      const { default: Controller } = await controller()
+      const instance = new Controller()
+      return await (instance[method] as Action).call(instance, ctx)
+    } catch (error) {
+      return renderApiError(error, ctx)
+    }
+  }
+}

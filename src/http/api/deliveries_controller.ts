@@ -1,0 +1,75 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { WebhookDelivery } from '../../models/webhook_delivery.js'
+import { ApiNotFound } from './api_middleware.js'
+import { exoManager, ownedSubscription } from './api_context.js'
+import { decodeCursor, DEFAULT_PAGE_SIZE, page } from './pagination.js'
+import { serializeDelivery, serializeDeliveryDetail } from './serializers.js'
+import { listDeliveriesValidator, replayValidator } from './validators.js'
+
+async function ownedDelivery(ctx: HttpContext) {
+  const subscription = await ownedSubscription(ctx)
+  const delivery = await WebhookDelivery.query()
+    .where('id', ctx.params.deliveryId)
+    .where('subscription_id', subscription.id)
+    .first()
+  if (!delivery) throw new ApiNotFound('No delivery of this subscription has this id')
+  return { subscription, delivery }
+}
+
+export default class DeliveriesController {
+  async index(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    const filters = await listDeliveriesValidator.validate(ctx.request.qs())
+    const limit = filters.limit ?? DEFAULT_PAGE_SIZE
+    const query = WebhookDelivery.query()
+      .select(
+        'exo_deliveries.*',
+        'exo_events.event as event_name',
+        'exo_events.resource as event_resource'
+      )
+      .join('exo_events', 'exo_events.id', 'exo_deliveries.event_id')
+      .where('exo_deliveries.subscription_id', subscription.id)
+      .orderBy('exo_deliveries.id', 'desc')
+      .limit(limit + 1)
+    if (filters.cursor) {
+      query.where('exo_deliveries.id', '<', decodeCursor<string>(filters.cursor, 'string'))
+    }
+    if (filters.status) query.where('exo_deliveries.status', filters.status)
+    return page(
+      await query,
+      limit,
+      (row) => row.id,
+      (row) =>
+        serializeDelivery({
+          delivery: row,
+          event: { event: row.$extras.event_name, resource: row.$extras.event_resource },
+        })
+    )
+  }
+
+  async show(ctx: HttpContext) {
+    const { delivery } = await ownedDelivery(ctx)
+    const exo = await exoManager()
+    const event = await exo.outbox.find(delivery.eventId)
+    if (!event) throw new ApiNotFound('The event of this delivery was pruned')
+    return serializeDeliveryDetail(delivery, event)
+  }
+
+  async redeliver(ctx: HttpContext) {
+    const { subscription, delivery } = await ownedDelivery(ctx)
+    const exo = await exoManager()
+    const id = await exo.subscriptions.redeliver(subscription, delivery)
+    return ctx.response.status(202).send({ id, event_id: delivery.eventId })
+  }
+
+  async replay(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    const input = await replayValidator.validate(ctx.request.body())
+    const exo = await exoManager()
+    const queued = await exo.subscriptions.replay(subscription, {
+      eventId: input.event_id,
+      since: input.since,
+    })
+    return ctx.response.status(202).send({ queued })
+  }
+}

@@ -1,0 +1,40 @@
+import type { Router } from '@adonisjs/core/http'
+import { apiAction } from './api_middleware.js'
+
+const Webhooks = () => import('./webhooks_controller.js')
+const Deliveries = () => import('./deliveries_controller.js')
+const Meta = () => import('./meta_controller.js')
+
+/**
+ * The subscriptions API (CONTRACT §5), under the configured prefix.
+ */
+export function registerApiRoutes(router: Router, prefix: string) {
+  router
+    .group(() => {
+      router.get('/openapi.json', apiAction(Meta, 'openapi', { authenticate: false }))
+      router.get('/whoami', apiAction(Meta, 'whoami'))
+      router.get('/resources', apiAction(Meta, 'resources'))
+
+      router
+        .group(() => {
+          router.get('/webhooks', apiAction(Webhooks, 'index'))
+          router.post('/webhooks', apiAction(Webhooks, 'store'))
+          router.get('/webhooks/:id', apiAction(Webhooks, 'show'))
+          router.route('/webhooks/:id', ['PUT', 'PATCH'], apiAction(Webhooks, 'update'))
+          router.delete('/webhooks/:id', apiAction(Webhooks, 'destroy'))
+          router.post('/webhooks/:id/rotate-secret', apiAction(Webhooks, 'rotateSecret'))
+          router.post('/webhooks/:id/ping', apiAction(Webhooks, 'ping'))
+          router.get('/webhooks/:id/deliveries', apiAction(Deliveries, 'index'))
+          router.get('/webhooks/:id/deliveries/:deliveryId', apiAction(Deliveries, 'show'))
+          router.post(
+            '/webhooks/:id/deliveries/:deliveryId/redeliver',
+            apiAction(Deliveries, 'redeliver')
+          )
+          router.post('/webhooks/:id/replay', apiAction(Deliveries, 'replay'))
+        })
+        .where('id', /^\d{1,18}$/)
+
+      router.any('/*', apiAction(Meta, 'notFound', { authenticate: false }))
+    })
+    .prefix(prefix)
+}

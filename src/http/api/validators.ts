@@ -1,0 +1,130 @@
+import vine, { errors } from '@vinejs/vine'
+import { TRIGGERS } from '../../types.js'
+
+/** Header names the package sets itself, or that HTTP owns */
+const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|webhook-.*|x-exo-.*)$/i
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/
+// Visible ASCII and spaces only: no CR/LF (header injection), no other controls
+const HEADER_VALUE = /^[\x20-\x7e]{0,2000}$/
+const SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/
+const ENVIRONMENT = /^[a-z][a-z0-9_-]{0,39}$/i
+
+const headerName = vine.string().regex(HEADER_NAME)
+const headerValue = vine.string().regex(HEADER_VALUE)
+
+const url = vine
+  .string()
+  .trim()
+  .maxLength(2048)
+  .url({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+
+const auth = vine.object({
+  type: vine.enum(['basic', 'bearer'] as const),
+  username: vine
+    .string()
+    .maxLength(255)
+    .regex(/^[^:\r\n]*$/)
+    .optional()
+    .requiredWhen('type', '=', 'basic'),
+  password: vine
+    .string()
+    .maxLength(1000)
+    .regex(HEADER_VALUE)
+    .optional()
+    .requiredWhen('type', '=', 'basic'),
+  token: vine
+    .string()
+    .minLength(1)
+    .maxLength(2000)
+    .regex(HEADER_VALUE)
+    .optional()
+    .requiredWhen('type', '=', 'bearer'),
+})
+
+const subscriptionFields = {
+  name: vine.string().trim().minLength(1).maxLength(255),
+  description: vine.string().trim().maxLength(2000).nullable(),
+  url,
+  resource: vine.string().trim().maxLength(100),
+  events: vine.array(vine.enum(TRIGGERS)).minLength(1).distinct(),
+  is_active: vine.boolean({ strict: true }),
+  headers: vine.record(headerValue).maxLength(50),
+  auth: auth.nullable(),
+  secret_header: vine
+    .object({ name: headerName, value: headerValue.clone().minLength(1) })
+    .nullable(),
+  notification_emails: vine
+    .array(vine.string().trim().email().maxLength(254))
+    .maxLength(20)
+    .distinct(),
+  environments: vine.array(vine.string().trim().regex(ENVIRONMENT)).maxLength(20).distinct(),
+  metadata: vine.record(vine.any()).maxLength(50),
+}
+
+export const createSubscriptionValidator = vine.compile(
+  vine.object({
+    ...subscriptionFields,
+    description: subscriptionFields.description.optional(),
+    is_active: subscriptionFields.is_active.optional(),
+    headers: subscriptionFields.headers.optional(),
+    auth: subscriptionFields.auth.optional(),
+    secret_header: subscriptionFields.secret_header.optional(),
+    notification_emails: subscriptionFields.notification_emails.optional(),
+    environments: subscriptionFields.environments.optional(),
+    metadata: subscriptionFields.metadata.optional(),
+    secret: vine.string().regex(SECRET).optional(),
+  })
+)
+
+export const updateSubscriptionValidator = vine.compile(
+  vine.object(
+    Object.fromEntries(
+      Object.entries(subscriptionFields).map(([field, schema]) => [field, schema.optional()])
+    ) as {
+      [Field in keyof typeof subscriptionFields]: ReturnType<
+        (typeof subscriptionFields)[Field]['optional']
+      >
+    }
+  )
+)
+
+export const listSubscriptionsValidator = vine.compile(
+  vine.object({
+    limit: vine.number().withoutDecimals().range([1, 200]).optional(),
+    cursor: vine.string().maxLength(200).optional(),
+    resource: vine.string().maxLength(100).optional(),
+    is_active: vine.boolean().optional(),
+  })
+)
+
+export const listDeliveriesValidator = vine.compile(
+  vine.object({
+    limit: vine.number().withoutDecimals().range([1, 200]).optional(),
+    cursor: vine.string().maxLength(200).optional(),
+    status: vine.enum(['pending', 'success', 'failed'] as const).optional(),
+  })
+)
+
+export const rotateSecretValidator = vine.compile(
+  vine.object({
+    grace_period: vine.number().withoutDecimals().range([0, 604800]).optional(),
+  })
+)
+
+export const replayValidator = vine.compile(
+  vine.object({
+    event_id: vine.string().maxLength(40).optional().requiredIfMissing('since'),
+    since: vine.string().maxLength(40).optional(),
+  })
+)
+
+/**
+ * Extra checks a schema cannot express, raised as VineJS raises its own.
+ */
+export function invalid(field: string, rule: string, message: string): never {
+  throw new errors.E_VALIDATION_ERROR([{ field, rule, message }])
+}
+
+export function isReservedHeader(name: string) {
+  return RESERVED_HEADERS.test(name)
+}

@@ -1,0 +1,73 @@
+import type { HttpContext } from '@adonisjs/core/http'
+import { WebhookSubscription } from '../../models/webhook_subscription.js'
+import { currentUserId, exoManager, ownedSubscription } from './api_context.js'
+import { decodeCursor, DEFAULT_PAGE_SIZE, page } from './pagination.js'
+import { serializeSubscription } from './serializers.js'
+import {
+  createSubscriptionValidator,
+  listSubscriptionsValidator,
+  rotateSecretValidator,
+  updateSubscriptionValidator,
+} from './validators.js'
+
+export default class WebhooksController {
+  async index(ctx: HttpContext) {
+    const filters = await listSubscriptionsValidator.validate(ctx.request.qs())
+    const limit = filters.limit ?? DEFAULT_PAGE_SIZE
+    const query = WebhookSubscription.query()
+      .where('user_id', currentUserId(ctx))
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+    if (filters.cursor) query.where('id', '<', decodeCursor<number>(filters.cursor, 'number'))
+    if (filters.resource) query.where('resource', filters.resource)
+    if (filters.is_active !== undefined) query.where('is_active', filters.is_active)
+    return page(await query, limit, (row) => row.id, serializeSubscription)
+  }
+
+  async store(ctx: HttpContext) {
+    const input = await createSubscriptionValidator.validate(ctx.request.body())
+    const exo = await exoManager()
+    const subscription = await exo.subscriptions.create(ctx.exoUser!, input)
+    return ctx.response
+      .status(201)
+      .send({ ...serializeSubscription(subscription), secret: subscription.secret })
+  }
+
+  async show(ctx: HttpContext) {
+    return serializeSubscription(await ownedSubscription(ctx))
+  }
+
+  async update(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    const input = await updateSubscriptionValidator.validate(ctx.request.body())
+    const exo = await exoManager()
+    await exo.subscriptions.update(subscription, input, ctx.exoUser!)
+    return serializeSubscription(subscription)
+  }
+
+  async destroy(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    await subscription.delete()
+    return ctx.response.noContent()
+  }
+
+  async rotateSecret(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    const { grace_period: gracePeriod } = await rotateSecretValidator.validate(ctx.request.body())
+    const exo = await exoManager()
+    return { secret: await exo.subscriptions.rotateSecret(subscription, gracePeriod) }
+  }
+
+  async ping(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    const exo = await exoManager()
+    const result = await exo.subscriptions.ping(subscription)
+    const answer = { http_status: result.httpStatus, duration_ms: result.durationMs }
+    if (result.error === null && result.httpStatus! >= 200 && result.httpStatus! < 300) {
+      return answer
+    }
+    return ctx.response
+      .status(502)
+      .send({ error: result.error ?? `HTTP ${result.httpStatus}`, ...answer })
+  }
+}
