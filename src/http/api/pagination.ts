@@ -15,7 +15,8 @@ export function decodeCursor<T extends string | number>(
 ): T {
   try {
     const [lastId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (typeof lastId === type) return lastId
+    const kind: string = typeof lastId
+    if (kind === type) return lastId
   } catch {}
   return invalid('cursor', 'cursor', 'The cursor is not one this API returned')
 }
