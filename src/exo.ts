@@ -53,7 +53,7 @@ export class Exo {
     this.registry = new ResourceRegistry(config.resources)
     this.outbox = new Outbox(db)
     this.queue = new PipelineQueue(redis)
-    this.sender = new Sender(config.delivery.timeout)
+    this.sender = new Sender(config.delivery.timeout, config.delivery.allowPrivateNetworks)
     this.recorder = new EventRecorder(this.outbox, this.queue)
     this.dispatcher = new EventDispatcher(
       db,

@@ -1,5 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
+import { isIP } from 'node:net'
+import { guardedLookup, refusalReason } from './destination_guard.js'
 
 /** Response bodies are kept up to this size in the activity log */
 export const RESPONSE_BODY_LIMIT = 64 * 1024
@@ -30,14 +32,32 @@ function flattenHeaders(headers: http.IncomingHttpHeaders) {
 /**
  * One HTTP POST over keep-alive agents, with an overall timeout, never
  * following redirects and keeping at most 64 KiB of the response body.
+ * Unless private networks are allowed, only public addresses are reached.
  */
 export class Sender {
-  #agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true }),
+  #agents: Record<'http:' | 'https:', http.Agent>
+
+  constructor(
+    private timeoutMs: number,
+    private allowPrivateNetworks = false
+  ) {
+    const lookup = allowPrivateNetworks ? undefined : guardedLookup
+    this.#agents = {
+      'http:': new http.Agent({ keepAlive: true, lookup }),
+      'https:': new https.Agent({ keepAlive: true, lookup }),
+    }
   }
 
-  constructor(private timeoutMs: number) {}
+  /**
+   * Why the URL's host may not be reached when it is an IP literal, which
+   * connects without the agents' lookup.
+   */
+  #refusedLiteral(url: URL): string | null {
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    if (this.allowPrivateNetworks || !isIP(host)) return null
+    const refused = refusalReason(host)
+    return refused ? `Refused destination: ${refused}` : null
+  }
 
   send(request: OutgoingRequest): Promise<SendResult> {
     const startedAt = performance.now()
@@ -54,6 +74,9 @@ export class Sender {
           error,
           durationMs: elapsed(),
         })
+
+      const refused = this.#refusedLiteral(url)
+      if (refused) return fail(refused)
 
       const outgoing = transport.request(url, {
         method: 'POST',
