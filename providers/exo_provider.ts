@@ -39,6 +39,9 @@ export default class ExoProvider {
 
   async boot() {
     const config = await this.#config()
+    const { default: edge } = await import('edge.js')
+    edge.mount('exo', new URL('../resources/views/exo/', import.meta.url))
+
     const router = await this.app.container.make('router')
     const { registerApiRoutes } = await import('../src/http/api/routes.js')
     const { exemptFromCsrf } = await import('../src/http/csrf_exemption.js')

@@ -6,6 +6,7 @@ import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
 import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
 import { AttemptLog } from './delivery/attempt_log.js'
 import { Deliverer } from './delivery/deliverer.js'
+import { DisabledNotifier } from './delivery/disabled_notifier.js'
 import { OutcomeRecorder } from './delivery/outcome.js'
 import { ScheduleBackoff } from './delivery/schedule.js'
 import { Sender } from './delivery/sender.js'
@@ -44,8 +45,10 @@ export class Exo {
     db: Database,
     redis: ConnectionOptions,
     private environment: string,
-    emitter: EmitterService
+    emitter: EmitterService,
+    app: ApplicationService
   ) {
+    const notifier = new DisabledNotifier(app, config)
     const backoff = new ScheduleBackoff(config.delivery.backoff)
     const attempts = new AttemptLog()
     const queueFor = (event: EventRecord) => this.queueFor(event.resource)
@@ -73,7 +76,10 @@ export class Exo {
       this.outbox,
       new ExoSigner(),
       this.sender,
-      new OutcomeRecorder(db, attempts, backoff, this.queue),
+      new OutcomeRecorder(db, attempts, backoff, this.queue, {
+        autoDisableAfter: config.delivery.autoDisableAfter,
+        onDisabled: (id, reason) => notifier.notify(id, reason),
+      }),
       queueFor
     )
     this.subscriptions = new SubscriptionService(
@@ -98,7 +104,7 @@ export class Exo {
     const db = await app.container.make('lucid.db')
     const queueConfig = app.config.get<{ defaultConnection: ConnectionOptions }>('queue')
     const emitter = await app.container.make('emitter')
-    return new Exo(config, db, queueConfig.defaultConnection, app.nodeEnvironment, emitter)
+    return new Exo(config, db, queueConfig.defaultConnection, app.nodeEnvironment, emitter, app)
   }
 
   /**

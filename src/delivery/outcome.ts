@@ -1,7 +1,8 @@
 import type { Database } from '@adonisjs/lucid/database'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { dbTime } from '../models/db_time.js'
 import type { WebhookDelivery } from '../models/webhook_delivery.js'
-import type { PipelineQueue } from '../queue/pipeline_queue.js'
+import type { PipelineQueue, QueuedAttempt } from '../queue/pipeline_queue.js'
 import type { AttemptLog } from './attempt_log.js'
 import type { BackoffStrategy } from './schedule.js'
 import type { SendResult } from './sender.js'
@@ -15,17 +16,64 @@ export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
   )
 }
 
+interface AttemptOutcome {
+  retry?: QueuedAttempt
+  disabledFor?: string
+}
+
+export interface FailurePolicy {
+  /** Consecutive failed attempts after which a subscription is disabled */
+  autoDisableAfter: number
+  /** Called once for each subscription this recorder disables */
+  onDisabled(subscriptionId: number, reason: string): Promise<void>
+}
+
 /**
  * Writes what an attempt came to, keeps the subscription's counters, and
- * schedules the next attempt of a failed one while the backoff allows.
+ * either schedules the next attempt of a failed one while the backoff allows
+ * or disables the subscription: at once on `410 Gone`, or after
+ * `autoDisableAfter` consecutive failures.
  */
 export class OutcomeRecorder {
   constructor(
     private db: Database,
     private attempts: AttemptLog,
     private backoff: BackoffStrategy,
-    private queue: PipelineQueue
+    private queue: PipelineQueue,
+    private policy: FailurePolicy
   ) {}
+
+  /**
+   * Deactivates the subscription and cancels its pending attempts. Returns
+   * false when it was inactive already, so only one caller notifies.
+   */
+  async #disable(trx: TransactionClientContract, subscriptionId: number, reason: string) {
+    const now = dbTime(trx)
+    const changed = await trx
+      .from('exo_subscriptions')
+      .where('id', subscriptionId)
+      .where('is_active', true)
+      .update({ is_active: false, disabled_at: now, disabled_reason: reason, updated_at: now })
+    await trx
+      .from('exo_deliveries')
+      .where('subscription_id', subscriptionId)
+      .where('status', 'pending')
+      .update({ status: 'failed', error: `Cancelled: ${reason}`, completed_at: now })
+    return Number(changed) === 1
+  }
+
+  async #failureReason(trx: TransactionClientContract, subscriptionId: number, result: SendResult) {
+    if (result.httpStatus === 410) return 'The receiver answered 410 Gone'
+    const row = await trx
+      .from('exo_subscriptions')
+      .select('failure_count')
+      .where('id', subscriptionId)
+      .first()
+    const failures = Number(row?.failure_count ?? 0)
+    return failures >= this.policy.autoDisableAfter
+      ? `${failures} consecutive failed attempts`
+      : null
+  }
 
   async record(
     delivery: WebhookDelivery,
@@ -34,9 +82,7 @@ export class OutcomeRecorder {
     next: { queue: string; retry: boolean }
   ) {
     const success = isSuccess(result)
-    const delay = success || !next.retry ? null : this.backoff.nextDelay(delivery.attempt)
-
-    const nextIds = await this.db.transaction(async (trx) => {
+    const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
       const now = dbTime(trx)
       await trx
         .from('exo_deliveries')
@@ -55,12 +101,18 @@ export class OutcomeRecorder {
       const subscription = trx.from('exo_subscriptions').where('id', delivery.subscriptionId)
       if (success) {
         await subscription.update({ failure_count: 0, last_delivered_at: now })
-      } else {
-        await subscription.increment('failure_count', 1)
+        return {}
       }
+      await subscription.increment('failure_count', 1)
 
-      if (delay === null) return []
-      return this.attempts.schedule(
+      const reason = await this.#failureReason(trx, delivery.subscriptionId, result)
+      if (reason) {
+        const disabledNow = await this.#disable(trx, delivery.subscriptionId, reason)
+        return disabledNow ? { disabledFor: reason } : {}
+      }
+      const delay = next.retry ? this.backoff.nextDelay(delivery.attempt, result) : null
+      if (delay === null) return {}
+      const [id] = await this.attempts.schedule(
         [
           {
             subscriptionId: delivery.subscriptionId,
@@ -71,11 +123,13 @@ export class OutcomeRecorder {
         ],
         trx
       )
+      return { retry: { id, queue: next.queue, delay } }
     })
 
-    await this.queue.enqueueAttempts(
-      nextIds.map((id) => ({ id, queue: next.queue, delay: delay! }))
-    )
+    if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
+    if (outcome.disabledFor) {
+      await this.policy.onDisabled(delivery.subscriptionId, outcome.disabledFor)
+    }
     return success
   }
 

@@ -13,9 +13,12 @@ export interface ReceivedRequest {
  * A webhook receiver on loopback that keeps every request it gets and
  * answers with the status the test chooses.
  */
-export async function startReceiver(options: { status?: number } = {}) {
+export async function startReceiver(
+  options: { status?: number; headers?: Record<string, string> } = {}
+) {
   const received: ReceivedRequest[] = []
   let status = options.status ?? 200
+  let headers = options.headers ?? {}
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
@@ -28,7 +31,7 @@ export async function startReceiver(options: { status?: number } = {}) {
         body,
         json: JSON.parse(body),
       })
-      response.writeHead(status, { 'content-type': 'text/plain', 'x-receiver': 'test' })
+      response.writeHead(status, { 'content-type': 'text/plain', 'x-receiver': 'test', ...headers })
       response.end(status < 300 ? 'ok' : 'nope')
     })
   })
@@ -38,8 +41,9 @@ export async function startReceiver(options: { status?: number } = {}) {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
-    respondWith(next: number) {
+    respondWith(next: number, nextHeaders: Record<string, string> = {}) {
       status = next
+      headers = nextHeaders
     },
     /**
      * Waits until `count` requests arrived, failing after `timeout` ms.

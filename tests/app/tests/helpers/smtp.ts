@@ -1,0 +1,47 @@
+import { SMTPServer } from 'smtp-server'
+import { simpleParser, type ParsedMail } from 'mailparser'
+import { setTimeout as sleep } from 'node:timers/promises'
+import env from '#start/env'
+
+export interface ReceivedMail {
+  envelopeTo: string[]
+  mail: ParsedMail
+}
+
+/**
+ * A real SMTP server on the port the app mails through, keeping every message.
+ */
+export async function startSmtpServer() {
+  const received: ReceivedMail[] = []
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          received.push({ envelopeTo: session.envelope.rcptTo.map((to) => to.address), mail })
+          callback()
+        })
+        .catch(callback)
+    },
+  })
+  await new Promise<void>((resolve) =>
+    server.listen(Number(env.get('SMTP_PORT')), '127.0.0.1', resolve)
+  )
+
+  return {
+    received,
+    async waitFor(count: number, timeout = 15_000) {
+      const deadline = Date.now() + timeout
+      while (received.length < count) {
+        if (Date.now() > deadline)
+          throw new Error(`Expected ${count} mails, got ${received.length}`)
+        await sleep(25)
+      }
+      return received
+    },
+    close() {
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
