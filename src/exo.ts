@@ -15,6 +15,7 @@ import { EventDispatcher } from './events/dispatcher.js'
 import { eventFromRow } from './events/event_record.js'
 import { importDefault } from './lazy_import.js'
 import { Outbox } from './events/outbox.js'
+import { pruneOlderThan } from './events/retention.js'
 import { EventRecorder } from './events/recorder.js'
 import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
@@ -39,6 +40,7 @@ export class Exo {
   readonly subscriptions: SubscriptionService
   readonly auth: ExoAuthManager
   #tokens?: Promise<ApiTokens>
+  #db: Database
 
   constructor(
     readonly config: ResolvedExoConfig,
@@ -49,6 +51,7 @@ export class Exo {
     app: ApplicationService
   ) {
     const notifier = new DisabledNotifier(app, config)
+    this.#db = db
     const backoff = new ScheduleBackoff(config.delivery.backoff)
     const attempts = new AttemptLog()
     const queueFor = (event: EventRecord) => this.queueFor(event.resource)
@@ -140,6 +143,13 @@ export class Exo {
 
     const event = eventFromRow(row, trigger, this.environment)
     await this.recorder.record(event, await this.queueFor(resource.name), row.$trx)
+  }
+
+  /**
+   * Deletes deliveries and events older than `retention`.
+   */
+  prune(now = Date.now()) {
+    return pruneOlderThan(this.#db, this.config.retention, now)
   }
 
   async close() {
