@@ -9,7 +9,7 @@ export default defineConfig({
   prefix: { api: '/exo-api', dashboard: '/exo' },
   queue: env.get('EXO_QUEUE', 'exo-webhooks'),
   delivery: {
-    timeout: '30s',
+    timeout: env.get('EXO_DELIVERY_TIMEOUT', '30s'),
     backoff: ['0s', '30s', '2m', '10m', '1h'],
     autoDisableAfter: 20,
     allowPrivateNetworks: env.get('EXO_ALLOW_PRIVATE_NETWORKS', false),

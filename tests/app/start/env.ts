@@ -25,6 +25,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   SMTP_PORT: Env.schema.string(),
 
   EXO_QUEUE: Env.schema.string.optional(),
+  EXO_DELIVERY_TIMEOUT: Env.schema.string.optional(),
   EXO_MAIL_FROM: Env.schema.string.optional(),
   EXO_ALLOW_PRIVATE_NETWORKS: Env.schema.boolean.optional(),
 })

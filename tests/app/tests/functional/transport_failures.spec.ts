@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import Order from '#models/order'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+
+async function listen(server: Server) {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+}
+
+async function firstAttempt(subscription: WebhookSubscription) {
+  for (let tries = 0; tries < 300; tries++) {
+    const attempt = await WebhookDelivery.query()
+      .where('subscription_id', subscription.id)
+      .where('attempt', 1)
+      .whereNot('status', 'pending')
+      .first()
+    if (attempt) return attempt
+    await sleep(50)
+  }
+  throw new Error('The first attempt never completed')
+}
+
+test.group('Transport failures are failed attempts, logged and retried', (group) => {
+  group.each.teardown(async () => {
+    await WebhookSubscription.query().delete()
+  })
+
+  test('a receiver that hangs past the timeout', async ({ assert, cleanup }) => {
+    const server = createServer(() => {})
+    cleanup(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const user = await createUser()
+    const subscription = await subscribe(user, await listen(server))
+
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const attempt = await firstAttempt(subscription)
+    assert.equal(attempt.status, 'failed')
+    assert.isNull(attempt.httpStatus)
+    assert.match(attempt.error!, /Timed out after 2000ms/)
+    assert.isAtLeast(attempt.durationMs!, 1900)
+    const retry = await WebhookDelivery.query()
+      .where('subscription_id', subscription.id)
+      .where('attempt', 2)
+      .first()
+    assert.equal(retry?.status, 'pending')
+  })
+
+  test('a receiver that closes the socket', async ({ assert, cleanup }) => {
+    const server = createServer((request) => request.socket.destroy())
+    cleanup(() => server.close())
+    const user = await createUser()
+    const subscription = await subscribe(user, await listen(server))
+
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const attempt = await firstAttempt(subscription)
+    assert.equal(attempt.status, 'failed')
+    assert.isNull(attempt.httpStatus)
+    assert.match(attempt.error!, /socket hang up|ECONNRESET/)
+  })
+
+  test('nothing listening', async ({ assert }) => {
+    const server = createServer()
+    const url = await listen(server)
+    await new Promise((resolve) => server.close(resolve))
+    const user = await createUser()
+    const subscription = await subscribe(user, url)
+
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const attempt = await firstAttempt(subscription)
+    assert.equal(attempt.status, 'failed')
+    assert.match(attempt.error!, /ECONNREFUSED/)
+    await subscription.refresh()
+    assert.equal(subscription.failureCount, 1)
+  })
+})
