@@ -38,6 +38,11 @@ const JOB_OPTIONS: JobsOptions = {
 
 class EnqueueTimeout extends Error {}
 
+/** The part of the ioredis client this module reads */
+interface RedisStatus {
+  status: string
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout
   const timeout = new Promise<never>((_, reject) => {
@@ -53,6 +58,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export class PipelineQueue {
   #queues = new Map<string, Queue>()
+  #clients = new WeakMap<Queue, RedisStatus>()
+  /** After a timeout, producers skip Redis for a while instead of waiting again */
+  #pausedUntil = 0
 
   constructor(
     private connection: ConnectionOptions,
@@ -66,6 +74,10 @@ export class PipelineQueue {
         connection: { ...(this.connection as object), enableOfflineQueue: false },
       })
       queue.on('error', () => {})
+      queue.client.then(
+        (client) => this.#clients.set(queue!, client as unknown as RedisStatus),
+        () => {}
+      )
       this.#queues.set(name, queue)
     }
     return queue
@@ -105,7 +117,14 @@ export class PipelineQueue {
       byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job])
     }
     for (const [queueName, group] of byQueue) {
-      await withTimeout(this.queue(queueName).addBulk(group), this.timeoutMs)
+      const queue = this.queue(queueName)
+      try {
+        await this.#connected(queue)
+        await withTimeout(queue.addBulk(group), this.timeoutMs)
+      } catch (error) {
+        if (error instanceof EnqueueTimeout) this.#pausedUntil = Date.now() + this.timeoutMs * 5
+        throw error
+      }
     }
   }
 
@@ -123,6 +142,21 @@ export class PipelineQueue {
       this.timeoutMs
     )
     return taken === 'OK'
+  }
+
+  /**
+   * Fails at once while Redis is away: once connected, by the connection's
+   * status; before the first connection, by a pause after a timeout. A save
+   * then falls back to the outbox without waiting.
+   */
+  async #connected(queue: Queue) {
+    const client = this.#clients.get(queue)
+    if (client) {
+      if (client.status !== 'ready') throw new Error(`Redis is ${client.status}`)
+      return
+    }
+    if (Date.now() < this.#pausedUntil) throw new Error('Redis is unreachable')
+    await withTimeout(queue.client, this.timeoutMs)
   }
 
   async close() {

@@ -6,6 +6,14 @@ import 'reflect-metadata'
 import { prettyPrintError } from '@adonisjs/core'
 import { configure, processCLIArgs, run } from '@japa/runner'
 import { createIgnitor } from './ignitor.js'
+import { PrivateRedis } from '../tests/helpers/redis_server.js'
+
+// Tests stop and restart Redis, so the run gets a redis-server of its own.
+const redis = await PrivateRedis.create()
+await redis.start()
+PrivateRedis.current = redis
+process.env.QUEUE_REDIS_PORT = String(redis.port)
+process.on('exit', () => redis.stop())
 
 createIgnitor()
   .testRunner()

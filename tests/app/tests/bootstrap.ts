@@ -6,6 +6,7 @@ import type { Config } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { startWorker } from '#tests/helpers/worker'
+import { PrivateRedis } from '#tests/helpers/redis_server'
 
 export const plugins: Config['plugins'] = [assert(), apiClient(), pluginAdonisJS(app)]
 
@@ -23,7 +24,7 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
       return () => worker.stop()
     },
   ],
-  teardown: [],
+  teardown: [() => PrivateRedis.current?.stop()],
 }
 
 export const configureSuite: Config['configureSuite'] = (suite) => {

@@ -1,0 +1,52 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import exo from 'adonis-exo/services/main'
+import { WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import Order from '#models/order'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { startReceiver } from '#tests/helpers/receiver'
+import { PrivateRedis } from '#tests/helpers/redis_server'
+
+test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
+  group.each.teardown(async () => {
+    await WebhookSubscription.query().delete()
+  })
+
+  test('events saved while Redis is stopped are delivered once it is back', async ({
+    assert,
+    cleanup,
+  }) => {
+    const redis = PrivateRedis.current!
+    const receiver = await startReceiver()
+    cleanup(() => receiver.close())
+    const user = await createUser()
+    await subscribe(user, receiver.url)
+
+    await redis.stop()
+    cleanup(() => redis.start().catch(() => {}))
+    const orders = []
+    for (let index = 0; index < 5; index++) {
+      orders.push(await Order.create({ userId: user.id, total: index, status: 'during outage' }))
+    }
+    const kept = await WebhookEvent.query().whereNull('dispatched_at').where('resource', 'order')
+    assert.isAtLeast(kept.length, 5, 'the events wait in the outbox')
+
+    await redis.start()
+    // What the workers' sweeper does every 15 s, once the events are 30 s old
+    for (let tries = 0; tries < 100; tries++) {
+      try {
+        await exo.sweeper.sweep(Date.now() + 60_000)
+        break
+      } catch {
+        await sleep(100)
+      }
+    }
+    await receiver.waitFor(5, 30_000)
+    await sleep(300)
+    assert.sameMembers(
+      receiver.received.map((request) => request.json.data.id),
+      orders.map((order) => order.id)
+    )
+    assert.lengthOf(receiver.received, 5, 'each event arrives once')
+  })
+})

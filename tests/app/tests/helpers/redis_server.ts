@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { connect, createServer, type AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+async function freePort() {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function answers(port: number) {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => resolve(socket.destroy() === socket))
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/**
+ * A redis-server of the test run's own, on a free port, so that tests can stop
+ * and restart Redis without touching anybody else's.
+ */
+export class PrivateRedis {
+  /** The one the test run started (bin/test.ts) */
+  static current?: PrivateRedis
+
+  #child?: ChildProcess
+
+  constructor(readonly port: number) {}
+
+  static async create() {
+    return new PrivateRedis(await freePort())
+  }
+
+  async start() {
+    this.#child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' }
+    )
+    this.#child.unref()
+    this.#child.once('error', (error) => {
+      throw new Error(
+        `Cannot start redis-server (install it: apt-get install redis-server): ${error.message}`
+      )
+    })
+    for (let tries = 0; tries < 100; tries++) {
+      if (await answers(this.port)) return
+      await sleep(50)
+    }
+    throw new Error(`redis-server did not answer on port ${this.port}`)
+  }
+
+  async stop() {
+    const child = this.#child
+    if (!child || child.exitCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+  }
+}
