@@ -160,7 +160,8 @@ export class PipelineQueue {
   }
 
   async close() {
-    await Promise.all([...this.#queues.values()].map((queue) => queue.close()))
+    // Closing while Redis is away must not fail the app's shutdown
+    await Promise.allSettled([...this.#queues.values()].map((queue) => queue.close()))
     this.#queues.clear()
   }
 }

@@ -26,7 +26,7 @@ createIgnitor()
       ...config,
       ...{
         setup: runnerHooks.setup,
-        teardown: runnerHooks.teardown.concat([() => app.terminate()]),
+        teardown: runnerHooks.teardown.concat([() => app.terminate(), () => redis.stop()]),
       },
     })
   })

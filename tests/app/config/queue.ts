@@ -8,6 +8,10 @@ export default defineConfig({
     password: env.get('QUEUE_REDIS_PASSWORD'),
   },
   queue: {},
-  worker: { concurrency: 20 },
+  worker: {
+    concurrency: 20,
+    lockDuration: env.get('QUEUE_LOCK_DURATION', 30_000),
+    stalledInterval: env.get('QUEUE_STALLED_INTERVAL', 30_000),
+  },
   jobs: { attempts: 3, removeOnComplete: 100, removeOnFail: 100 },
 })

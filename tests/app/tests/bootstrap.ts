@@ -5,8 +5,7 @@ import app from '@adonisjs/core/services/app'
 import type { Config } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
-import { startWorker } from '#tests/helpers/worker'
-import { PrivateRedis } from '#tests/helpers/redis_server'
+import { runningWorker, startWorker } from '#tests/helpers/worker'
 
 export const plugins: Config['plugins'] = [assert(), apiClient(), pluginAdonisJS(app)]
 
@@ -20,11 +19,11 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
       await mkdir(app.tmpPath(), { recursive: true })
       const ace = await app.container.make('ace')
       await ace.exec('migration:fresh', ['--force'])
-      const worker = await startWorker()
-      return () => worker.stop()
+      await startWorker()
+      return () => runningWorker.current?.stop()
     },
   ],
-  teardown: [() => PrivateRedis.current?.stop()],
+  teardown: [],
 }
 
 export const configureSuite: Config['configureSuite'] = (suite) => {

@@ -4,13 +4,18 @@ import { createWriteStream } from 'node:fs'
 import app from '@adonisjs/core/services/app'
 import env from '#start/env'
 
+export type Worker = Awaited<ReturnType<typeof startWorker>>
+
+/** The worker the tests run against, replaced when a test kills it */
+export const runningWorker: { current?: Worker } = {}
+
 /**
  * Starts `node ace queue:listen` on the Exo queue in a child process, as a
  * host app runs its workers, and resolves once it listens.
  */
 export async function startWorker() {
   const queue = env.get('EXO_QUEUE', 'exo-webhooks')
-  const log = createWriteStream(app.tmpPath(`worker-${process.pid}.log`))
+  const log = createWriteStream(app.tmpPath(`worker-${process.pid}.log`), { flags: 'a' })
   const child = spawn(process.execPath, ['ace.js', 'queue:listen', `--queue=${queue}`], {
     cwd: app.appRoot,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info' },
@@ -30,7 +35,13 @@ export async function startWorker() {
     child.once('exit', (code) => reject(new Error(`The worker exited with ${code}`)))
   })
 
-  return {
+  const worker = {
+    /** Kills the worker as a crash or an OOM killer would */
+    async kill() {
+      const exited = once(child, 'exit')
+      child.kill('SIGKILL')
+      await exited
+    },
     /**
      * bull-queue's shutdown closes its queues but not its workers, so a
      * worker that has not exited shortly after SIGTERM is killed.
@@ -46,4 +57,6 @@ export async function startWorker() {
       log.end()
     },
   }
+  runningWorker.current = worker
+  return worker
 }

@@ -1,0 +1,53 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import Order from '#models/order'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { runningWorker, startWorker } from '#tests/helpers/worker'
+
+test.group('Worker crash | an attempt cut short by a killed worker is sent again', (group) => {
+  group.each.teardown(async () => {
+    await WebhookSubscription.query().delete()
+  })
+
+  test('SIGKILL mid-attempt: the event still arrives, with the same webhook-id', async ({
+    assert,
+    cleanup,
+  }) => {
+    const requests: IncomingMessage[] = []
+    // The first request is left hanging: the worker is killed while it waits.
+    const server = createServer((request, response) => {
+      requests.push(request)
+      if (requests.length > 1) response.end('ok')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanup(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+    const user = await createUser()
+    const subscription = await subscribe(user, url)
+
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    while (requests.length === 0) await sleep(10)
+    await runningWorker.current!.kill()
+    await startWorker()
+
+    for (let tries = 0; tries < 600 && requests.length < 2; tries++) await sleep(50)
+    assert.lengthOf(requests, 2, 'BullMQ gave the stalled job to the new worker')
+    const [cut, resent] = requests
+    assert.equal(resent.headers['webhook-id'], cut.headers['webhook-id'])
+    assert.equal(resent.headers['x-exo-delivery'], cut.headers['x-exo-delivery'])
+
+    let attempt: WebhookDelivery | null = null
+    for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
+      attempt = await WebhookDelivery.find(String(cut.headers['x-exo-delivery']))
+      await sleep(50)
+    }
+    assert.equal(attempt!.status, 'success')
+    assert.equal(attempt!.subscriptionId, subscription.id)
+  })
+})
