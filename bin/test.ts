@@ -12,4 +12,11 @@ configure({
   plugins: [assert(), fileSystem({ basePath: new URL('../tmp/fs/', import.meta.url) })],
 })
 
-run()
+// Japa sets a failing exit code after printing its summary; a run that stops
+// short of it (the event loop drained mid-way) must not pass as green.
+let finished = false
+process.on('exit', () => {
+  if (!finished) process.exitCode = 1
+})
+await run()
+finished = true

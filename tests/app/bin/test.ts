@@ -15,6 +15,13 @@ PrivateRedis.current = redis
 process.env.QUEUE_REDIS_PORT = String(redis.port)
 process.on('exit', () => redis.stop())
 
+// Japa sets a failing exit code after printing its summary; a run that stops
+// short of it (the event loop drained mid-way) must not pass as green.
+let finished = false
+process.on('exit', () => {
+  if (!finished) process.exitCode = 1
+})
+
 createIgnitor()
   .testRunner()
   .configure(async (app) => {
@@ -30,7 +37,10 @@ createIgnitor()
       },
     })
   })
-  .run(() => run())
+  .run(async () => {
+    await run()
+    finished = true
+  })
   .catch((error) => {
     process.exitCode = 1
     prettyPrintError(error)

@@ -57,6 +57,8 @@ export class PrivateRedis {
   async stop() {
     const child = this.#child
     if (!child || child.exitCode !== null) return
+    // Referenced again so the process waits for the exit it awaits
+    child.ref()
     const exited = once(child, 'exit')
     child.kill('SIGKILL')
     await exited
