@@ -6,7 +6,7 @@ import type { Duration, ExoConfig, ResolvedExoConfig } from './types.js'
 
 const DEFAULT_BACKOFF = ['0s', '30s', '2m', '10m', '1h']
 
-function toMilliseconds(key: string, value: Duration): number {
+export function toMilliseconds(key: string, value: Duration): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
       throw new E_INVALID_CONFIG([key, 'must be a positive number of milliseconds'])

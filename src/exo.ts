@@ -5,6 +5,7 @@ import type { ConnectionOptions } from 'bullmq'
 import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
 import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
 import { AttemptLog } from './delivery/attempt_log.js'
+import type { DeliveryPlan } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
 import { DisabledNotifier } from './delivery/disabled_notifier.js'
 import { OutcomeRecorder } from './delivery/outcome.js'
@@ -22,7 +23,7 @@ import { SubscriptionMatcher } from './events/subscription_matcher.js'
 import { PipelineQueue } from './queue/pipeline_queue.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
-import type { EventRecord, ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
+import type { ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
 
 /**
  * The package's entry point, one per app: the resource registry and the
@@ -41,6 +42,7 @@ export class Exo {
   readonly auth: ExoAuthManager
   #tokens?: Promise<ApiTokens>
   #db: Database
+  #plans = new Map<string, Promise<DeliveryPlan>>()
 
   constructor(
     readonly config: ResolvedExoConfig,
@@ -52,9 +54,8 @@ export class Exo {
   ) {
     const notifier = new DisabledNotifier(app, config)
     this.#db = db
-    const backoff = new ScheduleBackoff(config.delivery.backoff)
     const attempts = new AttemptLog()
-    const queueFor = (event: EventRecord) => this.queueFor(event.resource)
+    const planFor = (resource: string) => this.planFor(resource)
 
     this.registry = new ResourceRegistry(config.resources)
     this.outbox = new Outbox(db)
@@ -67,8 +68,7 @@ export class Exo {
       new SubscriptionMatcher(config),
       attempts,
       this.queue,
-      backoff.firstDelay(),
-      queueFor
+      planFor
     )
     this.sweeper = new Sweeper(db, this.outbox, this.queue, (resource) => this.queueFor(resource), {
       eventGrace: 30_000,
@@ -79,11 +79,11 @@ export class Exo {
       this.outbox,
       new ExoSigner(),
       this.sender,
-      new OutcomeRecorder(db, attempts, backoff, this.queue, {
+      new OutcomeRecorder(db, attempts, this.queue, {
         autoDisableAfter: config.delivery.autoDisableAfter,
         onDisabled: (id, reason) => notifier.notify(id, reason),
       }),
-      queueFor
+      planFor
     )
     this.subscriptions = new SubscriptionService(
       config,
@@ -129,8 +129,24 @@ export class Exo {
    * The queue a resource's events and attempts go through.
    */
   async queueFor(resourceName: string): Promise<string> {
-    const resource = await this.registry.find(resourceName)
-    return resource?.model.webhookQueue ?? this.config.queue
+    const plan = await this.planFor(resourceName)
+    return plan.queue
+  }
+
+  /**
+   * The queue and the backoff schedule of a resource's deliveries: the
+   * model's `webhookQueue` and `webhookBackoff` when it sets them.
+   */
+  planFor(resourceName: string): Promise<DeliveryPlan> {
+    let plan = this.#plans.get(resourceName)
+    if (!plan) {
+      plan = this.registry.find(resourceName).then((resource) => ({
+        queue: resource?.model.webhookQueue ?? this.config.queue,
+        backoff: new ScheduleBackoff(resource?.backoff ?? this.config.delivery.backoff),
+      }))
+      this.#plans.set(resourceName, plan)
+    }
+    return plan
   }
 
   /**

@@ -20,6 +20,7 @@ export interface WebhookableModel extends LucidModel {
   triggers(): readonly Trigger[]
   ownerColumn?: string
   webhookQueue?: string
+  webhookBackoff?: Duration[]
 }
 
 /**

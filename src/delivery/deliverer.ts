@@ -2,6 +2,7 @@ import type { Outbox } from '../events/outbox.js'
 import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord } from '../types.js'
+import type { PlanFor } from './delivery_plan.js'
 import type { OutcomeRecorder } from './outcome.js'
 import { buildRequest } from './request.js'
 import type { Sender } from './sender.js'
@@ -17,7 +18,7 @@ export class Deliverer {
     private signer: Signer,
     private sender: Sender,
     private outcome: OutcomeRecorder,
-    private queueFor: (event: EventRecord) => Promise<string>
+    private planFor: PlanFor
   ) {}
 
   async deliver(deliveryId: string) {
@@ -50,7 +51,7 @@ export class Deliverer {
     const request = buildRequest(subscription, event, delivery.id, this.signer)
     const result = await this.sender.send(request)
     await this.outcome.record(delivery, request.loggedHeaders, result, {
-      queue: await this.queueFor(event),
+      plan: await this.planFor(event.resource),
       retry: options.retry,
     })
     return result

@@ -4,7 +4,7 @@ import { dbTime } from '../models/db_time.js'
 import type { WebhookDelivery } from '../models/webhook_delivery.js'
 import type { PipelineQueue, QueuedAttempt } from '../queue/pipeline_queue.js'
 import type { AttemptLog } from './attempt_log.js'
-import type { BackoffStrategy } from './schedule.js'
+import type { DeliveryPlan } from './delivery_plan.js'
 import type { SendResult } from './sender.js'
 
 export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
@@ -38,7 +38,6 @@ export class OutcomeRecorder {
   constructor(
     private db: Database,
     private attempts: AttemptLog,
-    private backoff: BackoffStrategy,
     private queue: PipelineQueue,
     private policy: FailurePolicy
   ) {}
@@ -79,7 +78,7 @@ export class OutcomeRecorder {
     delivery: WebhookDelivery,
     requestHeaders: Record<string, string>,
     result: SendResult,
-    next: { queue: string; retry: boolean }
+    next: { plan: DeliveryPlan; retry: boolean }
   ) {
     const success = isSuccess(result)
     const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
@@ -110,7 +109,7 @@ export class OutcomeRecorder {
         const disabledNow = await this.#disable(trx, delivery.subscriptionId, reason)
         return disabledNow ? { disabledFor: reason } : {}
       }
-      const delay = next.retry ? this.backoff.nextDelay(delivery.attempt, result) : null
+      const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
       if (delay === null) return {}
       const [id] = await this.attempts.schedule(
         [
@@ -123,7 +122,7 @@ export class OutcomeRecorder {
         ],
         trx
       )
-      return { retry: { id, queue: next.queue, delay } }
+      return { retry: { id, queue: next.plan.queue, delay } }
     })
 
     if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])

@@ -1,7 +1,7 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { AttemptLog } from '../delivery/attempt_log.js'
 import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
-import type { EventRecord } from '../types.js'
+import type { PlanFor } from '../delivery/delivery_plan.js'
 import type { Outbox } from './outbox.js'
 import type { SubscriptionMatcher } from './subscription_matcher.js'
 
@@ -18,8 +18,7 @@ export class EventDispatcher {
     private matcher: SubscriptionMatcher,
     private attempts: AttemptLog,
     private queue: PipelineQueue,
-    private firstDelay: number,
-    private queueFor: (event: EventRecord) => Promise<string>
+    private planFor: PlanFor
   ) {}
 
   async fanOut({ eventId, event }: FanOutPayload): Promise<number> {
@@ -29,7 +28,9 @@ export class EventDispatcher {
       if (!claimed) return null
 
       const subscriptions = await this.matcher.match(claimed, trx)
-      const dueAt = Date.now() + this.firstDelay
+      const plan = await this.planFor(claimed.resource)
+      const delay = plan.backoff.firstDelay()
+      const dueAt = Date.now() + delay
       const ids = await this.attempts.schedule(
         subscriptions.map((subscription) => ({
           subscriptionId: subscription.id,
@@ -39,12 +40,12 @@ export class EventDispatcher {
         })),
         trx
       )
-      return { ids, queue: await this.queueFor(claimed) }
+      return { ids, queue: plan.queue, delay }
     })
     if (!scheduled) return 0
 
     await this.queue.enqueueAttempts(
-      scheduled.ids.map((id) => ({ id, queue: scheduled.queue, delay: this.firstDelay }))
+      scheduled.ids.map((id) => ({ id, queue: scheduled.queue, delay: scheduled.delay }))
     )
     return scheduled.ids.length
   }

@@ -1,11 +1,14 @@
 import { E_INVALID_RESOURCE } from '../errors.js'
 import { importDefault } from '../lazy_import.js'
+import { toMilliseconds } from '../define_config.js'
 import { TRIGGERS, type LazyImport, type Trigger, type WebhookableModel } from '../types.js'
 
 export interface Resource {
   name: string
   triggers: readonly Trigger[]
   model: WebhookableModel
+  /** The model's own backoff schedule, in milliseconds */
+  backoff?: number[]
 }
 
 function describe(model: WebhookableModel): Resource {
@@ -20,7 +23,13 @@ function describe(model: WebhookableModel): Resource {
   if (!Array.isArray(triggers) || triggers.some((trigger) => !TRIGGERS.includes(trigger))) {
     throw new E_INVALID_RESOURCE([name, `triggers() must return some of ${TRIGGERS.join(', ')}`])
   }
-  return { name, triggers: [...new Set(triggers)], model }
+  const backoff = model.webhookBackoff?.map((step, index) =>
+    toMilliseconds(`${name}.webhookBackoff.${index}`, step)
+  )
+  if (backoff?.length === 0) {
+    throw new E_INVALID_RESOURCE([name, 'webhookBackoff must have at least one step'])
+  }
+  return { name, triggers: [...new Set(triggers)], model, backoff }
 }
 
 /**

@@ -2,7 +2,7 @@ import app from '@adonisjs/core/services/app'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import type { BaseModel } from '@adonisjs/lucid/orm'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
-import type { Trigger } from '../types.js'
+import type { Duration, Trigger } from '../types.js'
 
 /**
  * Keys changed by the save in progress, taken in the before-update hook
@@ -31,6 +31,9 @@ export function Webhookable<Model extends NormalizeConstructor<typeof BaseModel>
 
     /** Queue for this resource's deliveries, when not the configured one */
     declare static webhookQueue?: string
+
+    /** Backoff schedule of this resource's attempts, when not the configured one */
+    declare static webhookBackoff?: Duration[]
 
     static triggers(): readonly Trigger[] {
       return []

@@ -4,13 +4,15 @@ import { BaseModel, column } from '@adonisjs/lucid/orm'
 import { Webhookable } from 'adonis-exo'
 
 /**
- * A resource that declares only `on_delete`: creating or changing a note sends nothing.
+ * A resource that declares only `on_delete`: creating or changing a note sends
+ * nothing. Its deliveries follow a backoff of their own.
  */
 export default class Note extends compose(BaseModel, Webhookable) {
   static resource = 'note'
   static triggers() {
     return ['on_delete'] as const
   }
+  static webhookBackoff = ['0s', '1s']
 
   @column({ isPrimary: true })
   declare id: number

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import exo from 'adonis-exo/services/main'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
@@ -127,22 +129,56 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
     const subscription = await subscribe(user, receiver.url, { failureCount: 19 })
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
-    await Order.create({ userId: user.id, total: 2, status: 'new' })
-    await receiver.waitFor(2)
+    await receiver.waitFor(1)
     await until(async () => {
       await subscription.refresh()
       return !subscription.isActive
     }, 'the subscription to be disabled')
-
-    assert.match(subscription.disabledReason!, /20 consecutive failed attempts|21 consecutive/)
+    assert.equal(subscription.disabledReason, '20 consecutive failed attempts')
     await smtp.waitFor(1)
+
+    // Another failed attempt after the disable (a ping) sends no second mail
+    const ping = await exo.subscriptions.ping(subscription)
+    assert.equal(ping.httpStatus, 500)
     await Order.create({ userId: user.id, total: 3, status: 'new' })
     await sleep(1000)
-    assert.lengthOf(smtp.received, 1, 'a second failure after disabling sends no second mail')
-    assert.lengthOf(receiver.received, 2, 'an inactive subscription gets nothing')
+    assert.lengthOf(smtp.received, 1)
+    assert.lengthOf(receiver.received, 2, 'an inactive subscription gets no events')
     const pending = await WebhookDelivery.query()
       .where('subscription_id', subscription.id)
       .where('status', 'pending')
     assert.lengthOf(pending, 0, 'pending attempts are cancelled')
+  })
+})
+
+test.group('Failure policy | per-resource backoff', (group) => {
+  group.each.teardown(async () => {
+    await WebhookSubscription.query().delete()
+  })
+
+  test('a resource’s webhookBackoff replaces the configured schedule', async ({
+    assert,
+    cleanup,
+  }) => {
+    const receiver = await startReceiver({ status: 500 })
+    cleanup(() => receiver.close())
+    const admin = await createUser({ isAdmin: true })
+    const subscription = await subscribe(admin, receiver.url, {
+      resource: 'note',
+      events: ['on_delete'],
+    })
+
+    const note = await Note.create({ body: 'x' })
+    await note.delete()
+    const [first, second] = await receiver.waitFor(2, 10_000)
+    assert.equal(first.headers['webhook-id'], second.headers['webhook-id'])
+
+    const attempts = await attemptsOf(subscription, 2)
+    assert.deepEqual(
+      attempts.map((attempt) => attempt.attempt),
+      [1, 2]
+    )
+    await sleep(1500)
+    assert.lengthOf(receiver.received, 2, 'the schedule has two steps: no third attempt')
   })
 })
