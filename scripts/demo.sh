@@ -4,14 +4,25 @@
 #
 # Installs and builds the package when needed, makes sure Redis answers,
 # prepares the host app in tests/app (.env, migrations, demo admin, token and
-# subscription), then runs a webhook receiver, the web server and a delivery
-# worker until Ctrl-C.
+# two subscriptions: one to the receiver, one to an endpoint that always fails),
+# then runs a webhook receiver, a mail catcher, the web server and a delivery
+# worker until Ctrl-C. The failing subscription is retried, disabled after
+# EXO_AUTO_DISABLE_AFTER consecutive failures and its notice is mailed to the
+# catcher; each run enables it again.
 #
 # Environment:
-#   PORT                 web server port (default: PORT of tests/app/.env, 3333)
-#   DEMO_RECEIVER_PORT   demo receiver port (default 4000)
-#   QUEUE_REDIS_PORT     Redis port on 127.0.0.1 (default: tests/app/.env, 6379)
-#   DEMO_REDIS_SERVER    the redis-server program to start when Redis is down
+#   PORT                    web server port (default: PORT of tests/app/.env, 3333)
+#   DEMO_RECEIVER_PORT      demo receiver port (default 4000)
+#   DEMO_SMTP_PORT          demo mail catcher port (default 2526; not 2525, which the
+#                           test suite's own catcher binds, see tests/app/.env.test)
+#   QUEUE_REDIS_PORT        Redis port on 127.0.0.1 (default: tests/app/.env, 6379)
+#   DEMO_REDIS_SERVER       the redis-server program to start when Redis is down
+#   EXO_AUTO_DISABLE_AFTER  consecutive failed attempts before disabling (demo: 3)
+#   EXO_BACKOFF             the retry schedule, comma-separated (demo: 0s,3s,6s,10s)
+#
+# SMTP_HOST/SMTP_PORT (pointing at the catcher), EXO_AUTO_DISABLE_AFTER and
+# EXO_BACKOFF are exported to the demo's processes only: process env wins over
+# tests/app/.env, and the .env (read by the test suite too) is left as it is.
 #
 # The script can be sourced to run one step alone, e.g.
 #   bash -c 'source scripts/demo.sh && ensure_redis'
@@ -22,6 +33,7 @@ APP="$ROOT/tests/app"
 REDIS_HOST=127.0.0.1
 REDIS_SERVER="${DEMO_REDIS_SERVER:-redis-server}"
 RECEIVER_PORT="${DEMO_RECEIVER_PORT:-4000}"
+SMTP_PORT_DEMO="${DEMO_SMTP_PORT:-2526}"
 DEMO_EMAIL=admin@example.com
 DEMO_PASSWORD=exo-demo-password
 
@@ -105,13 +117,27 @@ create_env_file() {
   local app_key
   app_key="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
   {
-    grep -v -E '^(APP_KEY|NODE_ENV|SQLITE_FILE|EXO_ALLOW_PRIVATE_NETWORKS)=' "$APP/.env.example"
+    grep -v -E '^(APP_KEY|NODE_ENV|SQLITE_FILE|EXO_ALLOW_PRIVATE_NETWORKS|SMTP_HOST|SMTP_PORT)=' \
+      "$APP/.env.example"
     echo "APP_KEY=$app_key"
     echo "NODE_ENV=development"
     echo "SQLITE_FILE=demo.sqlite3"
     echo "EXO_ALLOW_PRIVATE_NETWORKS=true"
+    echo "SMTP_HOST=127.0.0.1"
+    echo "SMTP_PORT=$SMTP_PORT_DEMO"
   } >"$APP/.env.tmp"
   mv "$APP/.env.tmp" "$APP/.env"
+}
+
+# The demo's settings for every process it runs (demo:setup, the worker, the
+# web server, demo:order): mail goes to the catcher, and the failure policy is
+# short enough to be watched. The test suite never sees these.
+export_demo_settings() {
+  export SMTP_HOST=127.0.0.1
+  export SMTP_PORT="$SMTP_PORT_DEMO"
+  export EXO_AUTO_DISABLE_AFTER="${EXO_AUTO_DISABLE_AFTER:-3}"
+  export EXO_BACKOFF="${EXO_BACKOFF:-0s,3s,6s,10s}"
+  echo "Demo policy: retries after $EXO_BACKOFF, disabled after $EXO_AUTO_DISABLE_AFTER consecutive failures, mail to smtp://$SMTP_HOST:$SMTP_PORT"
 }
 
 # Step 3: a Redis for the queue, started here when it is down and redis-server exists.
@@ -147,9 +173,10 @@ run_migrations() {
   (cd "$APP" && node ace migration:run --force)
 }
 
-# Step 5: demo admin, a fresh API token and the receiver's subscription.
+# Step 5: demo admin, a fresh API token, the receiver's subscription and the
+# failing one (enabled again, failure count 0).
 setup_demo_data() {
-  say "Preparing the demo admin, an API token and the receiver subscription (node ace demo:setup)"
+  say "Preparing the demo admin, an API token and the two demo subscriptions (node ace demo:setup)"
   local output json
   output="$(cd "$APP" && node ace demo:setup --receiver-port="$RECEIVER_PORT")"
   printf '%s\n' "$output" | grep -v '^{"token"' || true
@@ -163,7 +190,8 @@ json_field() {
   node -e 'process.stdout.write(String(JSON.parse(process.argv[1])[process.argv[2]]))' "$1" "$2"
 }
 
-# Step 6: the receiver, the web server and the worker, each line prefixed with its name.
+# Step 6: the receiver, the mail catcher, the web server and the worker, each
+# line prefixed with its name.
 prefix_lines() {
   local line
   while IFS= read -r line || [[ -n "$line" ]]; do
@@ -181,19 +209,20 @@ start_child() {
 
 check_ports_free() {
   local port
-  for port in "$RECEIVER_PORT" "$WEB_PORT"; do
+  for port in "$RECEIVER_PORT" "$SMTP_PORT_DEMO" "$WEB_PORT"; do
     if port_answers 127.0.0.1 "$port"; then
       die "Port $port is taken (another demo still running?). Stop it, or choose other ports:
-    PORT=3335 DEMO_RECEIVER_PORT=4001 npm run demo"
+    PORT=3335 DEMO_RECEIVER_PORT=4001 DEMO_SMTP_PORT=2527 npm run demo"
     fi
   done
 }
 
 start_processes() {
-  say "Starting the receiver (:$RECEIVER_PORT), the web server (:$WEB_PORT) and the worker (queue $EXO_QUEUE)"
+  say "Starting the receiver (:$RECEIVER_PORT), the mail catcher (:$SMTP_PORT_DEMO), the web server (:$WEB_PORT) and the worker (queue $EXO_QUEUE)"
   check_ports_free
   start_child receiver "$ROOT" env DEMO_WEBHOOK_SECRET="$WEBHOOK_SECRET" \
     DEMO_RECEIVER_PORT="$RECEIVER_PORT" node scripts/demo_receiver.mjs
+  start_child mail "$ROOT" env DEMO_SMTP_PORT="$SMTP_PORT_DEMO" node scripts/demo_smtp.mjs
   start_child web "$APP" env PORT="$WEB_PORT" \
     node --import=ts-node-maintained/register/esm bin/server.ts
   start_child worker "$APP" node ace queue:listen --queue="$EXO_QUEUE"
@@ -223,7 +252,7 @@ stop_processes() {
   trap - EXIT INT TERM
   local pid tries
   if [[ ${#CHILD_PIDS[@]} -gt 0 ]]; then
-    say "Stopping the receiver, the web server and the worker"
+    say "Stopping the receiver, the mail catcher, the web server and the worker"
     for pid in "${CHILD_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     # bull-queue workers may not exit on SIGTERM: whatever is left after 5s is killed.
     for tries in $(seq 1 25); do
@@ -252,7 +281,7 @@ wait_for_web() {
 }
 
 create_first_order() {
-  say "Creating a first order (node ace demo:order): the receiver should print ✔ verified on_create"
+  say "Creating a first order (node ace demo:order): the receiver should print ✔ verified on_create, and ✘ 500 /failing for the failing endpoint"
   (cd "$APP" && node ace demo:order)
 }
 
@@ -269,6 +298,17 @@ print_banner() {
    curl -H "Authorization: Bearer $API_TOKEN" $WEB_URL/exo-api/webhooks
 
  Receiver:   http://127.0.0.1:$RECEIVER_PORT/webhooks (lines prefixed [receiver])
+ Mail:       smtp://127.0.0.1:$SMTP_PORT_DEMO, every mail printed (lines prefixed [mail])
+
+ What to watch: each order fires both subscriptions.
+   - "Demo receiver" succeeds: [receiver] ✔ verified on_create order …
+   - "Demo failing endpoint" gets 500s: [receiver] ✘ 500 /failing … attempt 1, 2, …
+     retried on the schedule $EXO_BACKOFF; after $EXO_AUTO_DISABLE_AFTER consecutive
+     failed attempts it is disabled (its pending attempts cancelled) and
+     [mail] prints ✉ to $DEMO_EMAIL, ops@example.com  subject Webhook disabled: …
+   The first order was created just now: the notice comes within ~15 seconds.
+   Once disabled, new orders reach only the receiver; run npm run demo again
+   to enable the failing subscription and see it all again.
 
  Fire another event:
    cd tests/app && node ace demo:order
@@ -293,6 +333,7 @@ main() {
   install_dependencies
   build_package
   create_env_file
+  export_demo_settings
   ensure_redis
   run_migrations
   setup_demo_data

@@ -10,6 +10,10 @@
  *   whole secret string, `whsec_` included.
  *
  * Answers 200 when both match, 400 otherwise.
+ *
+ * `POST /failing` is the demo's broken endpoint: it always answers 500 and
+ * prints `✘ 500 /failing …` with the attempt number of the event, so the
+ * retries, then the subscription being disabled, can be watched.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -59,6 +63,25 @@ function describe(body, headers) {
   }
 }
 
+/**
+ * Requests received on /failing, by event id (`webhook-id`): the attempt number.
+ */
+const failingAttempts = new Map()
+
+function fail(body, headers, path) {
+  const eventId = String(headers['webhook-id'] ?? '?')
+  const attempt = (failingAttempts.get(eventId) ?? 0) + 1
+  failingAttempts.set(eventId, attempt)
+  let what = ''
+  try {
+    const { event, resource, id } = JSON.parse(body)
+    what = `${event} ${resource} ${id} `
+  } catch {}
+  console.log(
+    `✘ 500 ${path} ${what}attempt ${attempt} (X-Exo-Delivery ${headers['x-exo-delivery'] ?? '?'})`
+  )
+}
+
 const server = createServer((request, response) => {
   const chunks = []
   request.on('data', (chunk) => chunks.push(chunk))
@@ -68,6 +91,14 @@ const server = createServer((request, response) => {
       return
     }
     const body = Buffer.concat(chunks).toString('utf8')
+    const path = new URL(request.url ?? '/', 'http://receiver').pathname
+    if (path === '/failing') {
+      fail(body, request.headers, path)
+      response
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end('demo: this endpoint always fails')
+      return
+    }
     const errors = [
       standardWebhooksError(body, request.headers),
       exoSignatureError(body, request.headers),
@@ -84,7 +115,7 @@ const server = createServer((request, response) => {
 })
 
 server.listen(port, '127.0.0.1', () => {
-  console.log(`listening on http://127.0.0.1:${port}/webhooks`)
+  console.log(`listening on http://127.0.0.1:${port}/webhooks (verified) and /failing (always 500)`)
 })
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,22 +1,29 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import { WebhookSubscription } from 'adonis-exo'
+import { DateTime } from 'luxon'
+import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import User from '#models/user'
 
 export const DEMO_EMAIL = 'admin@example.com'
 export const DEMO_PASSWORD = 'exo-demo-password'
 const TOKEN_NAME = 'demo'
 const SUBSCRIPTION_NAME = 'Demo receiver'
+const FAILING_SUBSCRIPTION_NAME = 'Demo failing endpoint'
+const FAILING_NOTIFICATION_EMAILS = ['ops@example.com']
 
 /**
  * Prepares the data of `npm run demo`, the same way each run: the demo admin,
- * a fresh API token (older demo tokens are revoked) and one subscription
- * pointing at the demo receiver. Its last output line is a JSON object with
- * the token, the subscription's secret and its id, read by scripts/demo.sh.
+ * a fresh API token (older demo tokens are revoked), one subscription pointing
+ * at the demo receiver, and one pointing at the receiver's `/failing` path,
+ * which always answers 500, so the demo shows retries, the subscription being
+ * disabled and the notice mailed. Both are (re-)enabled on each run. The last
+ * output line is a JSON object with the token, the receiver subscription's
+ * secret and the ids of both, read by scripts/demo.sh.
  */
 export default class DemoSetup extends BaseCommand {
   static commandName = 'demo:setup'
-  static description = 'Create the demo admin, an API token and the demo receiver subscription'
+  static description =
+    'Create the demo admin, an API token and the demo subscriptions (receiver, failing endpoint)'
   static options: CommandOptions = { startApp: true }
 
   @flags.number({ description: 'Port of the demo receiver on 127.0.0.1', default: 4000 })
@@ -29,10 +36,19 @@ export default class DemoSetup extends BaseCommand {
     )
     const token = await this.freshToken(admin)
     const subscription = await this.receiverSubscription(admin)
+    const failing = await this.failingSubscription(admin)
 
-    this.logger.success(`Demo admin ${DEMO_EMAIL}, subscription #${subscription.id}`)
+    this.logger.success(
+      `Demo admin ${DEMO_EMAIL}, subscription #${subscription.id} (receiver), ` +
+        `#${failing.id} (failing endpoint, active again, failure count 0)`
+    )
     this.logger.log(
-      JSON.stringify({ token, secret: subscription.secret, subscriptionId: subscription.id })
+      JSON.stringify({
+        token,
+        secret: subscription.secret,
+        subscriptionId: subscription.id,
+        failingSubscriptionId: failing.id,
+      })
     )
   }
 
@@ -72,6 +88,55 @@ export default class DemoSetup extends BaseCommand {
     }
 
     existing.merge({ url, isActive: true, failureCount: 0, disabledAt: null, disabledReason: null })
+    await existing.save()
+    return existing
+  }
+
+  /**
+   * The admin's subscription to the receiver's always-failing path, for
+   * order creations, mailing ops@example.com too when it is disabled. Each
+   * run makes it active again with no failures counted, and closes attempts
+   * left pending by a demo stopped mid-way, so the show repeats from the start.
+   */
+  async failingSubscription(admin: User) {
+    const url = `http://127.0.0.1:${this.receiverPort}/failing`
+    const fields = {
+      url,
+      resource: 'order',
+      events: ['on_create' as const],
+      notificationEmails: FAILING_NOTIFICATION_EMAILS,
+    }
+    const existing = await WebhookSubscription.query()
+      .where('user_id', admin.id)
+      .where('name', FAILING_SUBSCRIPTION_NAME)
+      .first()
+
+    if (!existing) {
+      return WebhookSubscription.create({
+        userId: admin.id,
+        name: FAILING_SUBSCRIPTION_NAME,
+        ...fields,
+      })
+    }
+
+    const leftovers = await WebhookDelivery.query()
+      .where('subscription_id', existing.id)
+      .where('status', 'pending')
+    for (const attempt of leftovers) {
+      attempt.merge({
+        status: 'failed',
+        error: 'Cancelled: the demo restarted',
+        completedAt: DateTime.now(),
+      })
+      await attempt.save()
+    }
+    existing.merge({
+      ...fields,
+      isActive: true,
+      failureCount: 0,
+      disabledAt: null,
+      disabledReason: null,
+    })
     await existing.save()
     return existing
   }

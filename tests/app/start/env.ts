@@ -28,6 +28,8 @@ export default await Env.create(new URL('../', import.meta.url), {
 
   EXO_QUEUE: Env.schema.string.optional(),
   EXO_DELIVERY_TIMEOUT: Env.schema.string.optional(),
+  EXO_BACKOFF: Env.schema.string.optional(),
+  EXO_AUTO_DISABLE_AFTER: Env.schema.number.optional(),
   EXO_MAIL_FROM: Env.schema.string.optional(),
   EXO_ALLOW_PRIVATE_NETWORKS: Env.schema.boolean.optional(),
 })
