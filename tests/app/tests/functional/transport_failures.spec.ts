@@ -53,7 +53,9 @@ test.group('Transport failures are failed attempts, logged and retried', (group)
 
   test('a receiver that closes the socket', async ({ assert, cleanup }) => {
     const server = createServer((request) => request.socket.destroy())
-    cleanup(() => server.close())
+    cleanup(() => {
+      server.close()
+    })
     const user = await createUser()
     const subscription = await subscribe(user, await listen(server))
 
