@@ -3,6 +3,8 @@ import { BaseSchema } from '@adonisjs/lucid/schema'
 /**
  * The tables of adonis-exo: subscriptions, the event outbox, one row per
  * delivery attempt, and the API tokens of the package's own guard.
+ * Columns that can outgrow MySQL's 64 KiB TEXT are mediumtext (plain text
+ * on the other dialects).
  */
 export default class extends BaseSchema {
   async up() {
@@ -15,7 +17,7 @@ export default class extends BaseSchema {
       table.string('resource', 100).notNullable()
       table.text('events').notNullable()
       table.boolean('is_active').notNullable().defaultTo(true)
-      table.text('headers').notNullable()
+      table.text('headers', 'mediumtext').notNullable()
       table.text('auth').nullable()
       table.text('secret_header').nullable()
       table.text('notification_emails').notNullable()
@@ -40,7 +42,7 @@ export default class extends BaseSchema {
       table.string('id', 40).primary()
       table.string('resource', 100).notNullable()
       table.string('event', 40).notNullable()
-      table.text('data').notNullable()
+      table.text('data', 'mediumtext').notNullable()
       table.string('owner_id', 64).nullable()
       table.string('environment', 40).notNullable()
       table.string('occurred_at', 32).notNullable()
@@ -63,9 +65,9 @@ export default class extends BaseSchema {
       table.integer('http_status').nullable()
       table.text('error').nullable()
       table.integer('duration_ms').nullable()
-      table.text('request_headers').nullable()
+      table.text('request_headers', 'mediumtext').nullable()
       table.text('response_headers').nullable()
-      table.text('response_body').nullable()
+      table.text('response_body', 'mediumtext').nullable()
       table.timestamp('scheduled_at', { useTz: true }).notNullable()
       table.timestamp('completed_at', { useTz: true }).nullable()
       table.timestamp('created_at', { useTz: true }).notNullable()

@@ -30,6 +30,14 @@ function flattenHeaders(headers: http.IncomingHttpHeaders) {
 }
 
 /**
+ * The response body as the activity log can store it: PostgreSQL text
+ * refuses NUL characters, which binary bodies carry.
+ */
+function storableText(body: Buffer) {
+  return body.toString('utf8').replaceAll('\u0000', '\uFFFD')
+}
+
+/**
  * One HTTP POST over keep-alive agents, with an overall timeout, never
  * following redirects and keeping at most 64 KiB of the response body.
  * Unless private networks are allowed, only public addresses are reached.
@@ -107,7 +115,7 @@ export class Sender {
           resolve({
             httpStatus: response.statusCode ?? null,
             responseHeaders: flattenHeaders(response.headers),
-            responseBody: Buffer.concat(chunks).toString('utf8'),
+            responseBody: storableText(Buffer.concat(chunks)),
             error: null,
             durationMs: elapsed(),
           })

@@ -3,6 +3,7 @@ import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { AttemptLog, ScheduledAttempt } from '../delivery/attempt_log.js'
 import type { Deliverer } from '../delivery/deliverer.js'
+import { checkDestination, RefusedDestination } from '../delivery/destination_guard.js'
 import { newEventId, preciseTimestamp } from '../events/event_record.js'
 import type { Outbox } from '../events/outbox.js'
 import { importDefault } from '../lazy_import.js'
@@ -72,6 +73,9 @@ export class SubscriptionService {
     if (input.url && this.config.delivery.requireHttps && !input.url.startsWith('https://')) {
       invalid('url', 'https', 'The url must use https')
     }
+    if (input.url && !this.config.delivery.allowPrivateNetworks) {
+      await this.#checkDestination(input.url)
+    }
     for (const name of Object.keys(input.headers ?? {})) {
       if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/.test(name)) {
         invalid(
@@ -92,6 +96,23 @@ export class SubscriptionService {
     }
     if (input.metadata && JSON.stringify(input.metadata).length > METADATA_LIMIT) {
       invalid('metadata', 'maxSize', 'The metadata must be at most 8 KiB of JSON')
+    }
+  }
+
+  /**
+   * Refuses URLs whose host is, or resolves to, a non-public address. The
+   * sender checks again at send time, on the address it connects to.
+   */
+  async #checkDestination(url: string) {
+    try {
+      await checkDestination(new URL(url))
+    } catch (error) {
+      if (error instanceof RefusedDestination) invalid('url', 'publicDestination', error.message)
+      invalid(
+        'url',
+        'resolvable',
+        `The url's host does not resolve (${error.code ?? error.message})`
+      )
     }
   }
 
@@ -126,6 +147,8 @@ export class SubscriptionService {
     subscription.updatedBy = Number(owner.$primaryKeyValue)
     this.#assign(subscription, input)
     await subscription.save()
+    // Read back what the database kept: timestamps lose their milliseconds on some dialects
+    await subscription.refresh()
     return subscription
   }
 
@@ -143,7 +166,20 @@ export class SubscriptionService {
     if (input.is_active !== undefined) subscription.isActive = input.is_active
     subscription.updatedBy = Number(actor.$primaryKeyValue)
     await subscription.save()
+    await subscription.refresh()
     return subscription
+  }
+
+  /**
+   * Deletes the subscription with its attempts, so pending ones are never
+   * sent. Attempts go first, in the order the outcome recorder locks rows:
+   * an attempt finishing meanwhile waits instead of deadlocking.
+   */
+  async delete(subscription: WebhookSubscription) {
+    await this.db.transaction(async (trx) => {
+      await trx.from('exo_deliveries').where('subscription_id', subscription.id).delete()
+      await subscription.useTransaction(trx).delete()
+    })
   }
 
   /**
@@ -224,33 +260,62 @@ export class SubscriptionService {
   }
 
   /**
-   * Re-sends the subscription's matching events recorded from `since` (or
-   * from the given event) on, oldest first.
+   * Where a replay starts: at the given event, or at the first event that
+   * occurred at or after `since`.
    */
-  async replay(subscription: WebhookSubscription, from: { eventId?: string; since?: string }) {
-    let since: DateTime
+  async #replayStart(
+    subscription: WebhookSubscription,
+    from: { eventId?: string; since?: string }
+  ): Promise<{ occurredAt: string; id: string }> {
     if (from.eventId) {
       const row = await this.db
         .from('exo_events')
+        .select('id', 'owner_id', 'occurred_at')
         .where('id', from.eventId)
         .where('resource', subscription.resource)
         .first()
-      if (!row) invalid('event_id', 'exists', 'No event of this resource has that id')
-      since = DateTime.fromJSDate(new Date(row.created_at))
-    } else {
-      since = DateTime.fromISO(from.since!, { zone: 'utc' })
-      if (!since.isValid) invalid('since', 'date', 'The since field must be an ISO-8601 date')
+      const visible = row ? await this.#visibleTo(subscription, [row]) : []
+      if (visible.length === 0) invalid('event_id', 'exists', 'No event of yours has that id')
+      return { occurredAt: row.occurred_at, id: row.id }
     }
+    const since = DateTime.fromISO(from.since!, { zone: 'utc' })
+    // Years outside 1–9999 are valid ISO-8601 but not dates every database compares
+    if (!since.isValid || since.year < 1 || since.year > 9999) {
+      invalid('since', 'date', 'The since field must be an ISO-8601 date of the years 1 to 9999')
+    }
+    // The format of `occurred_at` (microseconds), so that strings compare as times
+    return { occurredAt: since.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'000Z'"), id: '' }
+  }
+
+  /**
+   * Re-sends the subscription's matching events from a point on, oldest
+   * first. Events are ordered by when they occurred, to the microsecond,
+   * then by id: `created_at` keeps whole seconds on some dialects and only
+   * narrows the scan.
+   */
+  async replay(subscription: WebhookSubscription, from: { eventId?: string; since?: string }) {
+    const start = await this.#replayStart(subscription, from)
     const client = this.db.connection()
-    const events = await client
+    const query = client
       .from('exo_events')
       .select('id', 'owner_id')
       .where('resource', subscription.resource)
       .whereIn('event', subscription.events)
-      .where('created_at', '>=', dbTime(client, since.toJSDate()))
-      .orderBy('created_at')
+      .where('created_at', '>=', dbTime(client, new Date(start.occurredAt)))
+      .where((after) =>
+        after
+          .where('occurred_at', '>', start.occurredAt)
+          .orWhere((same) =>
+            same.where('occurred_at', start.occurredAt).where('id', '>=', start.id)
+          )
+      )
+      .orderBy('occurred_at')
+      .orderBy('id')
       .limit(10_000)
-    const visible = await this.#visibleTo(subscription, events)
+    if (subscription.environments.length > 0) {
+      query.whereIn('environment', subscription.environments)
+    }
+    const visible = await this.#visibleTo(subscription, await query)
     await this.#requeue(subscription, visible)
     return visible.length
   }

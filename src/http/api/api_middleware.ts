@@ -23,7 +23,12 @@ export class ApiNotFound extends Error {
 export function renderApiError(error: any, ctx: HttpContext) {
   const { response } = ctx
   if (error instanceof vineErrors.E_VALIDATION_ERROR) {
-    return response.status(422).send({ message: 'Validation failed', errors: error.messages })
+    const errors = error.messages.map(({ field, rule, message }: Record<string, string>) => ({
+      field,
+      rule,
+      message,
+    }))
+    return response.status(422).send({ message: 'Validation failed', errors })
   }
   if (error instanceof authErrors.E_UNAUTHORIZED_ACCESS) {
     return response.status(401).send({ message: 'Missing, invalid, expired or revoked API token' })

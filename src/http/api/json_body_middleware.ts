@@ -25,9 +25,11 @@ export function jsonBodyMiddleware(prefix: string) {
       let body: unknown = {}
       if (raw.trim().length > 0) {
         try {
-          body = JSON.parse(raw)
-        } catch {
-          return response.status(400).send({ message: 'The request body is not valid JSON' })
+          body = JSON.parse(raw, refuseMalformedText)
+        } catch (error) {
+          const message =
+            error instanceof MalformedText ? error.message : 'The request body is not valid JSON'
+          return response.status(400).send({ message })
         }
       }
       if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -38,6 +40,24 @@ export function jsonBodyMiddleware(prefix: string) {
       return next()
     }
   }
+}
+
+class MalformedText extends Error {}
+
+/**
+ * `"\ud800"` and `"\u0000"` are valid JSON but not text: a lone surrogate
+ * makes validators throw (validator.js's isEmail), PostgreSQL refuses NUL in
+ * text columns, and neither has a use in a webhook's fields.
+ */
+function refuseMalformedText(key: string, value: unknown) {
+  for (const text of typeof value === 'string' ? [key, value] : [key]) {
+    if (!text.isWellFormed() || text.includes('\u0000')) {
+      throw new MalformedText(
+        'The request body has a string with a NUL character or a lone surrogate'
+      )
+    }
+  }
+  return value
 }
 
 function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<string | null> {

@@ -15,8 +15,13 @@ export function decodeCursor<T extends string | number>(
 ): T {
   try {
     const [lastId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    const kind: string = typeof lastId
-    if (kind === type) return lastId
+    const valid =
+      type === 'number'
+        ? Number.isSafeInteger(lastId)
+        : typeof lastId === 'string' && !lastId.includes('\u0000')
+    if (valid) {
+      return lastId
+    }
   } catch {}
   return invalid('cursor', 'cursor', 'The cursor is not one this API returned')
 }

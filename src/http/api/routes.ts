@@ -34,6 +34,7 @@ export function registerApiRoutes(router: Router, prefix: string) {
         })
         .where('id', /^\d{1,18}$/)
 
+      router.any('/', apiAction(Meta, 'notFound', { authenticate: false }))
       router.any('/*', apiAction(Meta, 'notFound', { authenticate: false }))
     })
     .prefix(prefix)

@@ -92,7 +92,12 @@ export const listSubscriptionsValidator = vine.compile(
   vine.object({
     limit: vine.number().withoutDecimals().range([1, 200]).optional(),
     cursor: vine.string().maxLength(200).optional(),
-    resource: vine.string().maxLength(100).optional(),
+    // No NUL: PostgreSQL refuses it in a text comparison
+    resource: vine
+      .string()
+      .maxLength(100)
+      .regex(/^[^\0]*$/)
+      .optional(),
     is_active: vine.boolean().optional(),
   })
 )

@@ -21,7 +21,8 @@ export default class WebhooksController {
     if (filters.cursor) query.where('id', '<', decodeCursor<number>(filters.cursor, 'number'))
     if (filters.resource) query.where('resource', filters.resource)
     if (filters.is_active !== undefined) query.where('is_active', filters.is_active)
-    return page(await query, limit, (row) => row.id, serializeSubscription)
+    // pg reads bigint ids as strings: the cursor keeps the number
+    return page(await query, limit, (row) => Number(row.id), serializeSubscription)
   }
 
   async store(ctx: HttpContext) {
@@ -47,7 +48,8 @@ export default class WebhooksController {
 
   async destroy(ctx: HttpContext) {
     const subscription = await ownedSubscription(ctx)
-    await subscription.delete()
+    const exo = await exoManager()
+    await exo.subscriptions.delete(subscription)
     return ctx.response.noContent()
   }
 

@@ -1,0 +1,205 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import exo from 'adonis-exo/services/main'
+import { createUser } from '#tests/helpers/fixtures'
+import { apiPath, tokenFor } from '#tests/helpers/api'
+import { deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
+
+test.group('API | authentication', () => {
+  test('a request without a token is a 401 with a message', async ({ client, assert }) => {
+    const response = await client.get(await apiPath('/whoami'))
+    response.assertStatus(401)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+    assert.isString(response.body().message)
+    assert.match(String(response.header('content-type')), /^application\/json/)
+  })
+
+  test('a malformed Authorization header is a 401: {header}')
+    .with([
+      { header: 'Basic dXNlcjpwYXNz' },
+      { header: 'Bearer' },
+      { header: 'Bearer ' },
+      { header: 'bearer-exo_abc' },
+      { header: 'Bearer not-an-exo-token' },
+      { header: 'Bearer exo_' },
+      { header: 'Bearer exo_a.b.c' },
+    ])
+    .run(async ({ client, assert }, { header }) => {
+      const response = await client.get(await apiPath('/whoami')).header('Authorization', header)
+      response.assertStatus(401)
+      assert.deepEqual(Object.keys(response.body()), ['message'])
+    })
+
+  test('a well-formed token that was never issued is a 401', async ({ client, assert }) => {
+    const user = await createUser()
+    const { value } = await tokenFor(user)
+    const forged = value.slice(0, -4) + (value.endsWith('AAAA') ? 'BBBB' : 'AAAA')
+    const response = await client.get(await apiPath('/whoami')).bearerToken(forged)
+    response.assertStatus(401)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+  })
+
+  test('a revoked token is a 401', async ({ client, assert }) => {
+    const user = await createUser()
+    const token = await tokenFor(user)
+    const path = await apiPath('/whoami')
+    const before = await client.get(path).bearerToken(token.value)
+    before.assertStatus(200)
+
+    const tokens = await exo.tokens()
+    await tokens.delete(user, token.id)
+
+    const response = await client.get(path).bearerToken(token.value)
+    response.assertStatus(401)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+  })
+
+  test('an expired token is a 401', async ({ client, assert }) => {
+    const user = await createUser()
+    const token = await tokenFor(user, { expiresIn: '1s' })
+    await sleep(2100)
+
+    const response = await client.get(await apiPath('/whoami')).bearerToken(token.value)
+    response.assertStatus(401)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+  })
+
+  test('a token whose user was deleted is a 401', async ({ client, assert }) => {
+    const user = await createUser()
+    const token = await tokenFor(user)
+    await user.delete()
+
+    const response = await client.get(await apiPath('/whoami')).bearerToken(token.value)
+    response.assertStatus(401)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+  })
+
+  test('a valid token authenticates and records when it was last used', async ({
+    client,
+    assert,
+  }) => {
+    const user = await createUser()
+    const token = await tokenFor(user)
+    const before = await db.from('exo_api_tokens').where('id', Number(token.id)).firstOrFail()
+    assert.isNull(before.last_used_at)
+
+    const response = await client.get(await apiPath('/whoami')).bearerToken(token.value)
+    response.assertStatus(200)
+    assert.equal(response.body().email, user.email)
+
+    const after = await db.from('exo_api_tokens').where('id', Number(token.id)).firstOrFail()
+    assert.isNotNull(after.last_used_at)
+  })
+})
+
+test.group('API | requests from API clients', (group) => {
+  group.each.teardown(async () => {
+    await deleteSubscriptions()
+  })
+
+  test('a POST with a bearer token needs no CSRF token, though the host app checks CSRF', async ({
+    client,
+    assert,
+  }) => {
+    const user = await createUser()
+    const token = await tokenFor(user)
+
+    const response = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(token.value)
+      .json(subscriptionBody('https://example.com/hook'))
+    response.assertStatus(201)
+    assert.equal(response.body().user_id, user.id)
+
+    // The host's own login, with the right credentials, is still refused for want of the
+    // CSRF token: shield sends the browser back instead of on to /me
+    const host = await client
+      .post('/login')
+      .json({ email: user.email, password: 'secret-password' })
+      .redirects(0)
+    host.assertStatus(302)
+    assert.notEqual(host.header('location'), '/me')
+  })
+
+  test('DELETE and PATCH with a bearer token need no CSRF token either', async ({ client }) => {
+    const user = await createUser()
+    const token = await tokenFor(user)
+    const created = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(token.value)
+      .json(subscriptionBody('https://example.com/hook'))
+    const path = await apiPath(`/webhooks/${created.body().id}`)
+
+    const patched = await client.patch(path).bearerToken(token.value).json({ name: 'renamed' })
+    patched.assertStatus(200)
+    const deleted = await client.delete(path).bearerToken(token.value)
+    deleted.assertStatus(204)
+  })
+
+  test('an unknown route under the prefix is a JSON 404: {method} {path}')
+    .with([
+      { method: 'get', path: '/nope' },
+      { method: 'get', path: '/webhooks/abc' },
+      { method: 'get', path: '/webhooks/1/nope' },
+      { method: 'post', path: '/nope' },
+      { method: 'delete', path: '/whoami' },
+      { method: 'get', path: '' },
+      { method: 'get', path: '/' },
+    ] as const)
+    .run(async ({ client, assert }, { method, path }) => {
+      const user = await createUser()
+      const token = await tokenFor(user)
+      const response = await client[method](await apiPath(path)).bearerToken(token.value)
+      response.assertStatus(404)
+      assert.match(String(response.header('content-type')), /^application\/json/)
+      assert.deepEqual(Object.keys(response.body()), ['message'])
+    })
+
+  test('an unknown route is a JSON 404 without a token too', async ({ client, assert }) => {
+    const response = await client.get(await apiPath('/nope'))
+    response.assertStatus(404)
+    assert.match(String(response.header('content-type')), /^application\/json/)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+  })
+
+  test('a malformed JSON body is a 400 with a message, never HTML: {body}')
+    .with([
+      { body: '{"name": ' },
+      { body: '{name: "x"}' },
+      { body: '[1, 2]' },
+      { body: '"a string"' },
+      { body: 'null' },
+    ])
+    .run(async ({ client, assert }, { body }) => {
+      const user = await createUser()
+      const token = await tokenFor(user)
+      const response = await client
+        .post(await apiPath('/webhooks'))
+        .bearerToken(token.value)
+        .type('application/json')
+        .unsafeJson(body)
+      response.assertStatus(400)
+      assert.match(String(response.header('content-type')), /^application\/json/)
+      assert.deepEqual(Object.keys(response.body()), ['message'])
+      assert.isString(response.body().message)
+    })
+
+  test('a malformed JSON body is a 400 on PATCH too', async ({ client, assert }) => {
+    const user = await createUser()
+    const token = await tokenFor(user)
+    const created = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(token.value)
+      .json(subscriptionBody('https://example.com/hook'))
+
+    const response = await client
+      .patch(await apiPath(`/webhooks/${created.body().id}`))
+      .bearerToken(token.value)
+      .type('application/json')
+      .unsafeJson('{"name": "x",}')
+    response.assertStatus(400)
+    assert.match(String(response.header('content-type')), /^application\/json/)
+    assert.deepEqual(Object.keys(response.body()), ['message'])
+  })
+})

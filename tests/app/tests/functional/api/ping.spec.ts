@@ -1,0 +1,135 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import { Webhook } from 'standardwebhooks'
+import { WebhookDelivery } from 'adonis-exo'
+import { apiPath } from '#tests/helpers/api'
+import { apiUser, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
+import { startReceiver } from '#tests/helpers/receiver'
+
+test.group('API | POST /webhooks/:id/ping', (group) => {
+  group.each.teardown(async () => {
+    await deleteSubscriptions()
+  })
+
+  async function subscribed(client: any, url: string) {
+    const { user, token } = await apiUser()
+    const response = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(token)
+      .json(subscriptionBody(url))
+    response.assertStatus(201)
+    return { user, token, id: response.body().id as number, secret: response.body().secret }
+  }
+
+  test('a live receiver: 200 {http_status, duration_ms}, and it got a signed ping', async ({
+    client,
+    assert,
+    cleanup,
+  }) => {
+    const receiver = await startReceiver()
+    cleanup(() => receiver.close())
+    const { token, id, secret } = await subscribed(client, receiver.url)
+
+    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    response.assertStatus(200)
+    assert.deepEqual(Object.keys(response.body()).sort(), ['duration_ms', 'http_status'])
+    assert.equal(response.body().http_status, 200)
+    assert.isAtLeast(response.body().duration_ms, 0)
+    assert.isTrue(Number.isInteger(response.body().duration_ms))
+
+    assert.lengthOf(receiver.received, 1, 'the ping was sent before the answer')
+    const [request] = receiver.received
+    assert.equal(request.json.event, 'ping')
+    assert.equal(request.json.resource, 'order')
+    assert.match(request.json.id, /^evt_/)
+    assert.equal(request.headers['webhook-id'], request.json.id)
+    assert.deepEqual(new Webhook(secret).verify(request.body, request.headers as any), request.json)
+  })
+
+  test('a receiver answering 500: 502 {error, http_status: 500, duration_ms}', async ({
+    client,
+    assert,
+    cleanup,
+  }) => {
+    const receiver = await startReceiver({ status: 500 })
+    cleanup(() => receiver.close())
+    const { token, id } = await subscribed(client, receiver.url)
+
+    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    response.assertStatus(502)
+    assert.deepEqual(Object.keys(response.body()).sort(), ['duration_ms', 'error', 'http_status'])
+    assert.equal(response.body().http_status, 500)
+    assert.isString(response.body().error)
+    assert.isAtLeast(response.body().duration_ms, 0)
+    assert.lengthOf(receiver.received, 1)
+  })
+
+  test('a redirect is a failure too: 502 with its status', async ({ client, assert, cleanup }) => {
+    const receiver = await startReceiver({ status: 302 })
+    cleanup(() => receiver.close())
+    const { token, id } = await subscribed(client, receiver.url)
+
+    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    response.assertStatus(502)
+    assert.equal(response.body().http_status, 302)
+  })
+
+  test('a closed port: 502 with http_status null and the connection error', async ({
+    client,
+    assert,
+  }) => {
+    const receiver = await startReceiver()
+    await receiver.close()
+    const { token, id } = await subscribed(client, receiver.url)
+
+    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    response.assertStatus(502)
+    assert.deepEqual(Object.keys(response.body()).sort(), ['duration_ms', 'error', 'http_status'])
+    assert.isNull(response.body().http_status)
+    assert.isString(response.body().error)
+    assert.isNotEmpty(response.body().error)
+    assert.isAtLeast(response.body().duration_ms, 0)
+  })
+
+  test('the ping shows in the deliveries log', async ({ client, assert, cleanup }) => {
+    const receiver = await startReceiver()
+    cleanup(() => receiver.close())
+    const { token, id } = await subscribed(client, receiver.url)
+
+    const ping = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const [request] = receiver.received
+
+    const log = await client.get(await apiPath(`/webhooks/${id}/deliveries`)).bearerToken(token)
+    log.assertStatus(200)
+    assert.lengthOf(log.body().data, 1)
+    assert.containsSubset(log.body().data[0], {
+      id: request.headers['x-exo-delivery'],
+      subscription_id: id,
+      event_id: request.json.id,
+      event: 'ping',
+      resource: 'order',
+      attempt: 1,
+      status: 'success',
+      http_status: 200,
+      error: null,
+      duration_ms: ping.body().duration_ms,
+    })
+  })
+
+  test('a failed ping is logged and never retried', async ({ client, assert, cleanup }) => {
+    const receiver = await startReceiver({ status: 503 })
+    cleanup(() => receiver.close())
+    const { token, id } = await subscribed(client, receiver.url)
+
+    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    response.assertStatus(502)
+    await sleep(300)
+
+    const attempts = await WebhookDelivery.query().where('subscription_id', id)
+    assert.deepEqual(
+      attempts.map((attempt) => [attempt.status, attempt.httpStatus]),
+      [['failed', 503]]
+    )
+    assert.lengthOf(receiver.received, 1)
+  })
+})

@@ -1,0 +1,40 @@
+import { test } from '@japa/runner'
+import { apiPath } from '#tests/helpers/api'
+import { apiUser } from '#tests/helpers/api_fixtures'
+
+test.group('API | GET /whoami', () => {
+  test('answers {id, email, is_admin} for a user who is not an admin', async ({
+    client,
+    assert,
+  }) => {
+    const { user, token } = await apiUser()
+    const response = await client.get(await apiPath('/whoami')).bearerToken(token)
+    response.assertStatus(200)
+    assert.deepEqual(response.body(), { id: user.id, email: user.email, is_admin: false })
+  })
+
+  test('answers is_admin true for an admin', async ({ client, assert }) => {
+    const { user, token } = await apiUser({ isAdmin: true })
+    const response = await client.get(await apiPath('/whoami')).bearerToken(token)
+    response.assertStatus(200)
+    assert.deepEqual(response.body(), { id: user.id, email: user.email, is_admin: true })
+  })
+})
+
+test.group('API | GET /resources', () => {
+  test('lists every registered resource with its triggers', async ({ client, assert }) => {
+    const { token } = await apiUser()
+    const response = await client.get(await apiPath('/resources')).bearerToken(token)
+    response.assertStatus(200)
+    assert.deepEqual(Object.keys(response.body()), ['data'])
+    assert.sameDeepMembers(response.body().data, [
+      { name: 'order', triggers: ['on_create', 'on_update', 'on_delete'] },
+      { name: 'note', triggers: ['on_delete'] },
+    ])
+  })
+
+  test('needs a token', async ({ client }) => {
+    const response = await client.get(await apiPath('/resources'))
+    response.assertStatus(401)
+  })
+})
