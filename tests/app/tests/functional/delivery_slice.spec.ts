@@ -3,11 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { Webhook } from 'standardwebhooks'
-import { WebhookDelivery, WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 /**
  * Waits for the sentinel's delivery, so that anything sent before it has had
@@ -23,7 +24,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
   group.each.setup(async () => {
     receiver = await startReceiver()
     return async () => {
-      await WebhookSubscription.query().delete()
+      await deleteSubscriptions()
       await receiver.close()
     }
   })

@@ -7,6 +7,7 @@ import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { startSmtpServer } from '#tests/helpers/smtp'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 async function attemptsOf(subscription: WebhookSubscription, count: number) {
   let attempts: WebhookDelivery[] = []
@@ -39,7 +40,7 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
     smtp.received.length = 0
   })
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('429 with Retry-After delays the next attempt as asked', async ({ assert, cleanup }) => {
@@ -153,7 +154,7 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
 
 test.group('Failure policy | per-resource backoff', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('a resource’s webhookBackoff replaces the configured schedule', async ({

@@ -2,8 +2,9 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
-import { WebhookDelivery, WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 function daysAgo(days: number) {
   return DateTime.now().minus({ days })
@@ -11,7 +12,7 @@ function daysAgo(days: number) {
 
 test.group('exo:prune | retention', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('deletes deliveries and events older than the retention, keeps the rest', async ({

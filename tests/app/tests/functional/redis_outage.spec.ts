@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import exo from 'adonis-exo/services/main'
-import { WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import { WebhookEvent } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { PrivateRedis } from '#tests/helpers/redis_server'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('events saved while Redis is stopped are delivered once it is back', async ({

@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
-import { WebhookSubscription } from 'adonis-exo'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Requests carry the subscription’s headers and credentials', (group) => {
   let receiver: Receiver
   group.each.setup(async () => {
     receiver = await startReceiver()
     return async () => {
-      await WebhookSubscription.query().delete()
+      await deleteSubscriptions()
       await receiver.close()
     }
   })
@@ -44,7 +44,7 @@ test.group('Requests carry the subscription’s headers and credentials', (group
 
 test.group('Matching | environments, ownership and queues', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('a subscription fires only in its environments; none means all', async ({

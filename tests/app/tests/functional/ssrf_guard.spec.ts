@@ -3,6 +3,7 @@ import exo from 'adonis-exo/services/main'
 import { WebhookSubscription } from 'adonis-exo'
 import { createUser } from '#tests/helpers/fixtures'
 import { apiPath, tokenFor } from '#tests/helpers/api'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 const REFUSED = [
   'http://127.0.0.1/hook',
@@ -31,7 +32,7 @@ test.group('SSRF guard | creating or updating a subscription', (group) => {
     }
   })
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   for (const url of REFUSED) {

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import exo from 'adonis-exo/services/main'
-import { WebhookEvent, WebhookSubscription } from 'adonis-exo'
+import { WebhookEvent } from 'adonis-exo'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Sweeper | events left in the outbox are delivered', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('an event the request could not queue is fanned out by the sweeper, once', async ({

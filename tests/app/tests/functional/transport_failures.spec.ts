@@ -5,6 +5,7 @@ import { test } from '@japa/runner'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 async function listen(server: Server) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -26,7 +27,7 @@ async function firstAttempt(subscription: WebhookSubscription) {
 
 test.group('Transport failures are failed attempts, logged and retried', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('a receiver that hangs past the timeout', async ({ assert, cleanup }) => {

@@ -2,14 +2,15 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
-import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import { WebhookDelivery } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { runningWorker, startWorker } from '#tests/helpers/worker'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Worker crash | an attempt cut short by a killed worker is sent again', (group) => {
   group.each.teardown(async () => {
-    await WebhookSubscription.query().delete()
+    await deleteSubscriptions()
   })
 
   test('SIGKILL mid-attempt: the event still arrives, with the same webhook-id', async ({
