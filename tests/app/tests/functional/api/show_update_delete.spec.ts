@@ -388,8 +388,11 @@ test.group('API | DELETE /webhooks/:id', (group) => {
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
-    const attempts = await attemptsOf(id, (rows) => rows.some((row) => row.status === 'pending'))
-    const pending = attempts.find((row) => row.status === 'pending')!
+    // The retry, not the first attempt (still pending until its outcome is written)
+    const isRetry = (row: { status: string; attempt: number }) =>
+      row.status === 'pending' && Number(row.attempt) === 2
+    const attempts = await attemptsOf(id, (rows) => rows.some(isRetry))
+    const pending = attempts.find(isRetry)!
     receiver.respondWith(200)
 
     const deleted = await client.delete(await apiPath(`/webhooks/${id}`)).bearerToken(token)
