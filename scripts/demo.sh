@@ -225,7 +225,7 @@ start_processes() {
   start_child mail "$ROOT" env DEMO_SMTP_PORT="$SMTP_PORT_DEMO" node scripts/demo_smtp.mjs
   start_child web "$APP" env PORT="$WEB_PORT" \
     node --import=ts-node-maintained/register/esm bin/server.ts
-  start_child worker "$APP" node ace queue:listen --queue="$EXO_QUEUE"
+  start_child worker "$APP" node ace queue:listen --queue="$EXO_QUEUE" --queue="$EXO_QUEUE-notes"
 }
 
 # A child that has exited, if any: its name on stdout.

@@ -70,7 +70,11 @@ export class SubscriptionService {
         )
       }
     })
-    if (input.url && this.config.delivery.requireHttps && !input.url.startsWith('https://')) {
+    if (
+      input.url &&
+      this.config.delivery.requireHttps &&
+      new URL(input.url).protocol !== 'https:'
+    ) {
       invalid('url', 'https', 'The url must use https')
     }
     if (input.url && !this.config.delivery.allowPrivateNetworks) {

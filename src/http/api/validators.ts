@@ -12,6 +12,26 @@ const ENVIRONMENT = /^[a-z][a-z0-9_-]{0,39}$/i
 const headerName = vine.string().regex(HEADER_NAME)
 const headerValue = vine.string().regex(HEADER_VALUE)
 
+/**
+ * A whole number within a range, given as a number or a numeric string.
+ * VineJS's own number type converts with `Number()` first, which throws on
+ * objects such as `{"valueOf":1}`: here anything but a scalar is reported.
+ */
+const wholeNumber = vine.createRule((value, range: { min: number; max: number }, field) => {
+  const number =
+    typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')
+      ? Number(value)
+      : Number.NaN
+  if (!Number.isInteger(number)) {
+    return field.report('The {{ field }} field must be a whole number', 'number', field)
+  }
+  if (number < range.min || number > range.max) {
+    const message = `The {{ field }} field must be between ${range.min} and ${range.max}`
+    return field.report(message, 'range', field)
+  }
+  field.mutate(number, field)
+})
+
 const url = vine
   .string()
   .trim()
@@ -90,7 +110,10 @@ export const updateSubscriptionValidator = vine.compile(
 
 export const listSubscriptionsValidator = vine.compile(
   vine.object({
-    limit: vine.number().withoutDecimals().range([1, 200]).optional(),
+    limit: vine
+      .any()
+      .use(wholeNumber({ min: 1, max: 200 }))
+      .optional(),
     cursor: vine.string().maxLength(200).optional(),
     // No NUL: PostgreSQL refuses it in a text comparison
     resource: vine
@@ -104,7 +127,10 @@ export const listSubscriptionsValidator = vine.compile(
 
 export const listDeliveriesValidator = vine.compile(
   vine.object({
-    limit: vine.number().withoutDecimals().range([1, 200]).optional(),
+    limit: vine
+      .any()
+      .use(wholeNumber({ min: 1, max: 200 }))
+      .optional(),
     cursor: vine.string().maxLength(200).optional(),
     status: vine.enum(['pending', 'success', 'failed'] as const).optional(),
   })
@@ -112,7 +138,10 @@ export const listDeliveriesValidator = vine.compile(
 
 export const rotateSecretValidator = vine.compile(
   vine.object({
-    grace_period: vine.number().withoutDecimals().range([0, 604800]).optional(),
+    grace_period: vine
+      .any()
+      .use(wholeNumber({ min: 0, max: 604800 }))
+      .optional(),
   })
 )
 

@@ -2,10 +2,11 @@ import { DateTime } from 'luxon'
 import { compose } from '@adonisjs/core/helpers'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 import { Webhookable } from 'adonis-exo'
+import env from '#start/env'
 
 /**
  * A resource that declares only `on_delete`: creating or changing a note sends
- * nothing. Its deliveries follow a backoff of their own.
+ * nothing. Its deliveries follow a backoff of their own, on a queue of their own.
  */
 export default class Note extends compose(BaseModel, Webhookable) {
   static resource = 'note'
@@ -13,6 +14,7 @@ export default class Note extends compose(BaseModel, Webhookable) {
     return ['on_delete'] as const
   }
   static webhookBackoff = ['0s', '1s']
+  static webhookQueue = `${env.get('EXO_QUEUE', 'exo-webhooks')}-notes`
 
   @column({ isPrimary: true })
   declare id: number

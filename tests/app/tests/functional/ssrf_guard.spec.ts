@@ -85,3 +85,46 @@ test.group('SSRF guard | creating or updating a subscription', (group) => {
     assert.equal(unresolvable.body().errors[0].rule, 'resolvable')
   })
 })
+
+test.group('requireHttps', (group) => {
+  group.each.setup(() => {
+    exo.config.delivery.requireHttps = true
+    return () => {
+      exo.config.delivery.requireHttps = false
+    }
+  })
+  group.each.teardown(async () => {
+    await deleteSubscriptions()
+  })
+
+  test('refuses plain HTTP URLs on create and update, and accepts HTTPS', async ({
+    client,
+    assert,
+  }) => {
+    const user = await createUser()
+    const { value } = await tokenFor(user)
+    const body = { name: 'x', resource: 'order', events: ['on_create'] }
+    const plain = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(value)
+      .json({ ...body, url: 'http://127.0.0.1:9/hook' })
+    plain.assertStatus(422)
+    assert.equal(plain.body().errors[0].field, 'url')
+    assert.match(plain.body().errors[0].message, /HTTPS/i)
+
+    const secure = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(value)
+      .json({ ...body, url: 'https://127.0.0.1:9/hook' })
+    secure.assertStatus(201)
+
+    const downgrade = await client
+      .patch(await apiPath(`/webhooks/${secure.body().id}`))
+      .bearerToken(value)
+      .json({ url: 'http://127.0.0.1:9/hook' })
+    downgrade.assertStatus(422)
+    assert.equal(downgrade.body().errors[0].field, 'url')
+    const kept = await WebhookSubscription.findOrFail(secure.body().id)
+    assert.equal(kept.url, 'https://127.0.0.1:9/hook')
+  })
+})

@@ -1,15 +1,17 @@
 import { createServer, type Server } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import selfsigned from 'selfsigned'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
-async function listen(server: Server) {
+async function listen(server: Server, scheme = 'http') {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
 }
 
 async function firstAttempt(subscription: WebhookSubscription) {
@@ -78,6 +80,46 @@ test.group('Transport failures are failed attempts, logged and retried', (group)
     const attempt = await firstAttempt(subscription)
     assert.equal(attempt.status, 'failed')
     assert.match(attempt.error!, /ECONNREFUSED/)
+    await subscription.refresh()
+    assert.equal(subscription.failureCount, 1)
+  })
+
+  test('a receiver whose TLS certificate is not trusted', async ({ assert, cleanup }) => {
+    const { cert, private: key } = await selfsigned.generate([
+      { name: 'commonName', value: '127.0.0.1' },
+    ])
+    const answered: string[] = []
+    const server = createTlsServer({ cert, key }, (request, response) => {
+      answered.push(request.url!)
+      response.end('ok')
+    })
+    cleanup(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const user = await createUser()
+    const subscription = await subscribe(user, await listen(server, 'https'))
+
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const attempt = await firstAttempt(subscription)
+    assert.equal(attempt.status, 'failed')
+    assert.isNull(attempt.httpStatus)
+    assert.match(attempt.error!, /self[- ]signed certificate/)
+    assert.deepEqual(answered, [], 'no request was sent over the untrusted connection')
+  })
+
+  test('a host name that stopped resolving after the subscription was created', async ({
+    assert,
+  }) => {
+    const user = await createUser()
+    // Created as the API would have accepted it while the name still resolved
+    const subscription = await subscribe(user, 'http://gone.exo-test.invalid/hook')
+
+    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const attempt = await firstAttempt(subscription)
+    assert.equal(attempt.status, 'failed')
+    assert.isNull(attempt.httpStatus)
+    assert.match(attempt.error!, /ENOTFOUND|EAI_AGAIN/)
     await subscription.refresh()
     assert.equal(subscription.failureCount, 1)
   })

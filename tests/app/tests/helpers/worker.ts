@@ -10,13 +10,15 @@ export type Worker = Awaited<ReturnType<typeof startWorker>>
 export const runningWorker: { current?: Worker } = {}
 
 /**
- * Starts `node ace queue:listen` on the Exo queue in a child process, as a
- * host app runs its workers, and resolves once it listens.
+ * Starts `node ace queue:listen` on the Exo queues (the configured one and the
+ * notes' own) in a child process, as a host app runs its workers, and resolves
+ * once it listens.
  */
 export async function startWorker() {
   const queue = env.get('EXO_QUEUE', 'exo-webhooks')
   const log = createWriteStream(app.tmpPath(`worker-${process.pid}.log`), { flags: 'a' })
-  const child = spawn(process.execPath, ['ace.js', 'queue:listen', `--queue=${queue}`], {
+  const queues = [`--queue=${queue}`, `--queue=${queue}-notes`]
+  const child = spawn(process.execPath, ['ace.js', 'queue:listen', ...queues], {
     cwd: app.appRoot,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

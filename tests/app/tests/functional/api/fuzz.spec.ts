@@ -710,6 +710,13 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
       // Years PostgreSQL cannot compare
       ['POST', replay, { body: json({ since: '-000001-01-01T00:00:00Z' }) }, 422],
       ['POST', replay, { body: json({ since: '0000-01-01' }) }, 422],
+      // Objects Number() cannot convert reached VineJS's number type
+      [
+        'POST',
+        `/webhooks/${ids.stable}/rotate-secret`,
+        { body: json({ grace_period: { valueOf: 1, toString: 1 } }) },
+        422,
+      ],
     ]
     for (const [method, path, sent, expected] of cases) {
       const id = path.match(/\/(\d+)(?=\/|$)/)?.[1]

@@ -1,0 +1,70 @@
+import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import { QueueEvents } from 'bullmq'
+import { WebhookDelivery } from 'adonis-exo'
+import env from '#start/env'
+import Note from '#models/note'
+import Order from '#models/order'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { startReceiver } from '#tests/helpers/receiver'
+import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+
+/**
+ * Watches which jobs a queue's workers complete, from the events BullMQ
+ * streams in Redis.
+ */
+async function watchCompleted(queue: string) {
+  const events = new QueueEvents(queue, { connection: app.config.get('queue.defaultConnection') })
+  await events.waitUntilReady()
+  const completed: string[] = []
+  events.on('completed', ({ jobId }) => completed.push(jobId))
+  return { completed, close: () => events.close() }
+}
+
+test.group('A resource’s webhookQueue', (group) => {
+  group.each.teardown(async () => {
+    await deleteSubscriptions()
+  })
+
+  test('carries its events and attempts; other resources stay on the configured queue', async ({
+    assert,
+    cleanup,
+  }) => {
+    const mainQueue = env.get('EXO_QUEUE', 'exo-webhooks')
+    assert.equal(Note.webhookQueue, `${mainQueue}-notes`)
+    const onMain = await watchCompleted(mainQueue)
+    const onNotes = await watchCompleted(Note.webhookQueue)
+    cleanup(async () => {
+      await Promise.all([onMain.close(), onNotes.close()])
+    })
+    const receiver = await startReceiver()
+    cleanup(() => receiver.close())
+    const admin = await createUser({ isAdmin: true })
+    const noteHook = await subscribe(admin, receiver.url, {
+      resource: 'note',
+      events: ['on_delete'],
+    })
+    const orderHook = await subscribe(admin, receiver.url)
+
+    const note = await Note.create({ body: 'on its own queue' })
+    await note.delete()
+    await Order.create({ userId: admin.id, total: 1, status: 'new' })
+    await receiver.waitFor(2)
+
+    const [noteAttempt] = await WebhookDelivery.query().where('subscription_id', noteHook.id)
+    const [orderAttempt] = await WebhookDelivery.query().where('subscription_id', orderHook.id)
+    const noteEvent = receiver.received.find((request) => request.json.resource === 'note')!
+    const orderEvent = receiver.received.find((request) => request.json.resource === 'order')!
+    // Completion events reach the listeners shortly after the HTTP request
+    const settled = () => Promise.resolve([...onNotes.completed, ...onMain.completed])
+    await eventually(
+      settled,
+      (ids) => ids.includes(noteAttempt.id) && ids.includes(orderAttempt.id)
+    )
+
+    assert.includeMembers(onNotes.completed, [noteEvent.json.id, noteAttempt.id])
+    assert.notIncludeMembers(onNotes.completed, [orderEvent.json.id, orderAttempt.id])
+    assert.includeMembers(onMain.completed, [orderEvent.json.id, orderAttempt.id])
+    assert.notIncludeMembers(onMain.completed, [noteEvent.json.id, noteAttempt.id])
+  })
+})
