@@ -76,6 +76,8 @@ export class Exo {
       batchSize: 500,
     })
     this.deliverer = new Deliverer(
+      db,
+      attempts,
       this.outbox,
       new ExoSigner(),
       this.sender,

@@ -69,6 +69,7 @@ export default class extends BaseSchema {
       table.text('response_headers').nullable()
       table.text('response_body', 'mediumtext').nullable()
       table.timestamp('scheduled_at', { useTz: true }).notNullable()
+      table.timestamp('started_at', { useTz: true }).nullable()
       table.timestamp('completed_at', { useTz: true }).nullable()
       table.timestamp('created_at', { useTz: true }).notNullable()
       table.index(['subscription_id', 'id'])

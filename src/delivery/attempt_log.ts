@@ -37,4 +37,19 @@ export class AttemptLog {
     await client.insertQuery().table('exo_deliveries').multiInsert(rows)
     return rows.map((row) => row.id)
   }
+
+  /**
+   * Marks a pending attempt as being sent. False when a run before this one
+   * began it already: that run was cut short (a killed worker, a lost database
+   * connection) after the request may have left.
+   */
+  async start(attemptId: string, client: QueryClientContract): Promise<boolean> {
+    const changed = await client
+      .from('exo_deliveries')
+      .where('id', attemptId)
+      .where('status', 'pending')
+      .whereNull('started_at')
+      .update({ started_at: dbTime(client) })
+    return Number(changed) === 1
+  }
 }

@@ -1,7 +1,9 @@
+import type { Database } from '@adonisjs/lucid/database'
 import type { Outbox } from '../events/outbox.js'
 import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord } from '../types.js'
+import type { AttemptLog } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
 import type { OutcomeRecorder } from './outcome.js'
 import { buildRequest } from './request.js'
@@ -10,10 +12,14 @@ import type { Signer } from './signer.js'
 
 /**
  * Carries out one pending attempt: load it, sign, send, record the outcome.
- * Anything already completed is left alone, so a job run twice sends once.
+ * Anything already completed is left alone, so a job run twice sends once;
+ * an attempt a cut-short run began is logged as interrupted and sent again
+ * as the next attempt, so every request that may have left is in the log.
  */
 export class Deliverer {
   constructor(
+    private db: Database,
+    private attempts: AttemptLog,
     private outbox: Outbox,
     private signer: Signer,
     private sender: Sender,
@@ -35,6 +41,10 @@ export class Deliverer {
       return this.outcome.cancel(delivery.id, 'Cancelled: the event no longer exists')
     }
 
+    const plan = await this.planFor(event.resource)
+    if (!(await this.attempts.start(delivery.id, this.db.connection()))) {
+      return this.outcome.interrupted(delivery, plan)
+    }
     await this.attempt(delivery, subscription, event)
   }
 

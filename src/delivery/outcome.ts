@@ -16,6 +16,9 @@ export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
   )
 }
 
+const INTERRUPTED =
+  'Interrupted: the worker stopped before recording the outcome; the receiver may have got this attempt'
+
 interface AttemptOutcome {
   retry?: QueuedAttempt
   disabledFor?: string
@@ -83,9 +86,11 @@ export class OutcomeRecorder {
     const success = isSuccess(result)
     const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
       const now = dbTime(trx)
-      await trx
+      // Still pending unless a later run logged it as interrupted meanwhile
+      const completed = await trx
         .from('exo_deliveries')
         .where('id', delivery.id)
+        .where('status', 'pending')
         .update({
           status: success ? 'success' : 'failed',
           http_status: result.httpStatus,
@@ -96,6 +101,7 @@ export class OutcomeRecorder {
           response_body: result.responseBody,
           completed_at: now,
         })
+      if (Number(completed) !== 1) return {}
 
       const subscription = trx.from('exo_subscriptions').where('id', delivery.subscriptionId)
       if (success) {
@@ -110,19 +116,7 @@ export class OutcomeRecorder {
         return disabledNow ? { disabledFor: reason } : {}
       }
       const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
-      if (delay === null) return {}
-      const [id] = await this.attempts.schedule(
-        [
-          {
-            subscriptionId: delivery.subscriptionId,
-            eventId: delivery.eventId,
-            attempt: delivery.attempt + 1,
-            dueAt: Date.now() + delay,
-          },
-        ],
-        trx
-      )
-      return { retry: { id, queue: next.plan.queue, delay } }
+      return delay === null ? {} : this.#scheduleNext(trx, delivery, next.plan.queue, delay)
     })
 
     if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
@@ -130,6 +124,42 @@ export class OutcomeRecorder {
       await this.policy.onDisabled(delivery.subscriptionId, outcome.disabledFor)
     }
     return success
+  }
+
+  async #scheduleNext(
+    trx: TransactionClientContract,
+    delivery: WebhookDelivery,
+    queue: string,
+    delay: number
+  ): Promise<AttemptOutcome> {
+    const next = {
+      subscriptionId: delivery.subscriptionId,
+      eventId: delivery.eventId,
+      attempt: delivery.attempt + 1,
+      dueAt: Date.now() + delay,
+    }
+    const [id] = await this.attempts.schedule([next], trx)
+    return { retry: { id, queue, delay } }
+  }
+
+  /**
+   * Logs an attempt whose run was cut short after it began sending, and sends
+   * the next one at once while the schedule has attempts left. The receiver
+   * is not to blame, so the failure count is left alone.
+   */
+  async interrupted(delivery: WebhookDelivery, plan: DeliveryPlan) {
+    const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
+      const changed = await trx
+        .from('exo_deliveries')
+        .where('id', delivery.id)
+        .where('status', 'pending')
+        .update({ status: 'failed', error: INTERRUPTED, completed_at: dbTime(trx) })
+      const hasNext = plan.backoff.nextDelay(delivery.attempt) !== null
+      return Number(changed) === 1 && hasNext
+        ? this.#scheduleNext(trx, delivery, plan.queue, 0)
+        : {}
+    })
+    if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
   }
 
   /**

@@ -46,6 +46,10 @@ export class WebhookDelivery extends ExoBaseModel {
   @column.dateTime()
   declare scheduledAt: DateTime
 
+  /** When a worker began sending it: set once, so a second run knows it was cut short */
+  @column.dateTime()
+  declare startedAt: DateTime | null
+
   @column.dateTime()
   declare completedAt: DateTime | null
 

@@ -13,7 +13,7 @@ test.group('Worker crash | an attempt cut short by a killed worker is sent again
     await deleteSubscriptions()
   })
 
-  test('SIGKILL mid-attempt: the event still arrives, with the same webhook-id', async ({
+  test('SIGKILL mid-attempt: the event still arrives, with the same webhook-id, and both requests are logged', async ({
     assert,
     cleanup,
   }) => {
@@ -41,14 +41,21 @@ test.group('Worker crash | an attempt cut short by a killed worker is sent again
     assert.lengthOf(requests, 2, 'BullMQ gave the stalled job to the new worker')
     const [cut, resent] = requests
     assert.equal(resent.headers['webhook-id'], cut.headers['webhook-id'])
-    assert.equal(resent.headers['x-exo-delivery'], cut.headers['x-exo-delivery'])
+    assert.notEqual(resent.headers['x-exo-delivery'], cut.headers['x-exo-delivery'])
 
+    // Both requests are in the log: the cut one as interrupted, the next as sent
+    const interrupted = await WebhookDelivery.findOrFail(String(cut.headers['x-exo-delivery']))
+    assert.equal(interrupted.status, 'failed')
+    assert.match(interrupted.error!, /^Interrupted: /)
     let attempt: WebhookDelivery | null = null
     for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
-      attempt = await WebhookDelivery.find(String(cut.headers['x-exo-delivery']))
+      attempt = await WebhookDelivery.find(String(resent.headers['x-exo-delivery']))
       await sleep(50)
     }
     assert.equal(attempt!.status, 'success')
+    assert.equal(attempt!.attempt, interrupted.attempt + 1)
     assert.equal(attempt!.subscriptionId, subscription.id)
+    await subscription.refresh()
+    assert.equal(subscription.failureCount, 0, 'an interruption is not the receiver’s failure')
   })
 })
