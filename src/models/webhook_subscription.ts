@@ -14,6 +14,13 @@ export interface SecretHeader {
 }
 
 /**
+ * Attributes holding what API clients sent as JSON. Lucid compares objects
+ * with fast-deep-equal, which calls a `toString` or `valueOf` key as a method
+ * and takes an `isDirty` key for its own flag: these compare as JSON text.
+ */
+const JSON_ATTRIBUTES = ['events', 'headers', 'notificationEmails', 'environments', 'metadata']
+
+/**
  * An endpoint that receives the events of one resource.
  */
 export class WebhookSubscription extends ExoBaseModel {
@@ -96,6 +103,26 @@ export class WebhookSubscription extends ExoBaseModel {
 
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+
+  get $dirty(): Record<string, any> {
+    const keys = JSON_ATTRIBUTES.filter((key) => key in this.$attributes)
+    const values = keys.map((key) => [this.$attributes[key], this.$original[key]])
+    for (const key of keys) {
+      this.$attributes[key] = JSON.stringify(this.$attributes[key])
+      this.$original[key] = JSON.stringify(this.$original[key])
+    }
+    try {
+      const dirty = super.$dirty
+      keys.forEach((key, index) => {
+        if (key in dirty) dirty[key] = values[index][0]
+      })
+      return dirty
+    } finally {
+      keys.forEach((key, index) => {
+        ;[this.$attributes[key], this.$original[key]] = values[index]
+      })
+    }
+  }
 
   /** The payload format new subscriptions are fixed to */
   static currentWebhookVersion = '1'

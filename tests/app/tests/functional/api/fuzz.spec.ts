@@ -710,6 +710,9 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
       // Years PostgreSQL cannot compare
       ['POST', replay, { body: json({ since: '-000001-01-01T00:00:00Z' }) }, 422],
       ['POST', replay, { body: json({ since: '0000-01-01' }) }, 422],
+      // Lucid's dirty check (fast-deep-equal) called these keys as methods
+      ['PATCH', `/webhooks/${ids.mutable}`, { body: json({ metadata: { toString: 1 } }) }, 200],
+      ['PATCH', `/webhooks/${ids.mutable}`, { body: json({ metadata: { valueOf: 2 } }) }, 200],
       // Objects Number() cannot convert reached VineJS's number type
       [
         'POST',
