@@ -18,7 +18,7 @@ export function refusalReason(address: string): string | null {
     parsed = parsed.toIPv4Address()
   }
   const range = parsed.range()
-  return range === 'unicast' ? null : `${address} is a ${range} address`
+  return range === 'unicast' ? null : `${address} is in the ${range} range`
 }
 
 export class RefusedDestination extends Error {

@@ -34,10 +34,10 @@ export class Sweeper {
   /**
    * Sweeps every `intervalMs` in whichever process holds the lock.
    */
-  start(lockName: string, intervalMs: number) {
+  start(queue: string, intervalMs: number) {
     this.#timer ??= setInterval(async () => {
       try {
-        if (await this.queue.tryLock(`sweeper:${lockName}`, intervalMs - 100)) await this.sweep()
+        if (await this.queue.tryLock(queue, 'sweeper', intervalMs - 100)) await this.sweep()
       } catch (error) {
         debug('sweep failed, next round will retry: %s', error.message)
       }

@@ -129,16 +129,16 @@ export class PipelineQueue {
   }
 
   /**
-   * Takes a lock shared by every process on this Redis, for `ttlMs`, so
-   * periodic work runs in one worker at a time.
+   * Takes the lock `name` of a queue, shared by every process on its Redis,
+   * for `ttlMs`, so periodic work runs in one worker at a time.
    */
-  async tryLock(name: string, ttlMs: number): Promise<boolean> {
+  async tryLock(queue: string, name: string, ttlMs: number): Promise<boolean> {
     // BullMQ types its client narrowly; at runtime it is ioredis, whose SET takes NX.
-    const client = (await this.queue(name).client) as unknown as {
+    const client = (await this.queue(queue).client) as unknown as {
       set(...args: (string | number)[]): Promise<string | null>
     }
     const taken = await withTimeout(
-      client.set(`exo:lock:${name}`, String(process.pid), 'PX', ttlMs, 'NX'),
+      client.set(`exo:lock:${name}:${queue}`, String(process.pid), 'PX', ttlMs, 'NX'),
       this.timeoutMs
     )
     return taken === 'OK'

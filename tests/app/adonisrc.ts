@@ -32,6 +32,16 @@ export default defineConfig({
         name: 'functional',
         timeout: 60000,
       },
+      {
+        files: ['tests/reliability/**/*.spec(.ts|.js)'],
+        name: 'reliability',
+        timeout: 25 * 60_000,
+      },
+      {
+        files: ['tests/security/**/*.spec(.ts|.js)'],
+        name: 'security',
+        timeout: 120_000,
+      },
     ],
     forceExit: false,
   },

@@ -3,13 +3,20 @@ process.env.NODE_ENV = 'test'
 process.env.EXO_QUEUE ??= `exo-test-${process.pid}`
 
 import 'reflect-metadata'
+import { mkdir, rm } from 'node:fs/promises'
 import { prettyPrintError } from '@adonisjs/core'
 import { configure, processCLIArgs, run } from '@japa/runner'
 import { createIgnitor } from './ignitor.js'
 import { PrivateRedis } from '../tests/helpers/redis_server.js'
 
-// Tests stop and restart Redis, so the run gets a redis-server of its own.
-const redis = await PrivateRedis.create()
+// Tests stop and restart Redis, so the run gets a redis-server of its own;
+// EXO_TEST_REDIS_AOF=<dir> makes it persist there, as production Redis does.
+const appendOnlyDir = process.env.EXO_TEST_REDIS_AOF
+if (appendOnlyDir) {
+  await rm(appendOnlyDir, { recursive: true, force: true })
+  await mkdir(appendOnlyDir, { recursive: true })
+}
+const redis = await PrivateRedis.create({ appendOnlyDir })
 await redis.start()
 PrivateRedis.current = redis
 process.env.QUEUE_REDIS_PORT = String(redis.port)

@@ -13,6 +13,8 @@ const loggerConfig = defineConfig({
         targets: targets()
           .pushIf(!app.inProduction, targets.pretty())
           .pushIf(app.inProduction, targets.file({ destination: 1 }))
+          // The security suite reads what every process logged
+          .pushIf(!!env.get('LOG_FILE'), targets.file({ destination: env.get('LOG_FILE', '') }))
           .toArray(),
       },
     },

@@ -25,6 +25,7 @@ export default await Env.create(new URL('../', import.meta.url), {
 
   SMTP_HOST: Env.schema.string(),
   SMTP_PORT: Env.schema.string(),
+  LOG_FILE: Env.schema.string.optional(),
 
   EXO_QUEUE: Env.schema.string.optional(),
   EXO_DELIVERY_TIMEOUT: Env.schema.string.optional(),

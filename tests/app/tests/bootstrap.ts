@@ -5,7 +5,7 @@ import app from '@adonisjs/core/services/app'
 import type { Config } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
-import { runningWorker, startWorker } from '#tests/helpers/worker'
+import { startWorker, stopWorkers } from '#tests/helpers/worker'
 
 export const plugins: Config['plugins'] = [assert(), apiClient(), pluginAdonisJS(app)]
 
@@ -20,7 +20,7 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
       const ace = await app.container.make('ace')
       await ace.exec('migration:fresh', ['--force'])
       await startWorker()
-      return () => runningWorker.current?.stop()
+      return () => stopWorkers()
     },
   ],
   teardown: [],

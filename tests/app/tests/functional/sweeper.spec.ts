@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import { DateTime } from 'luxon'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
@@ -49,4 +50,35 @@ test.group('Sweeper | events left in the outbox are delivered', (group) => {
     await sleep(300)
     assert.lengthOf(receiver.received, 1)
   })
+
+  test('workers sweep on their own: an event left in the outbox arrives with no one calling sweep', async ({
+    assert,
+    cleanup,
+  }) => {
+    const receiver = await startReceiver()
+    cleanup(() => receiver.close())
+    const user = await createUser()
+    await subscribe(user, receiver.url)
+
+    const id = `evt_WORKERSWEEP${Date.now()}`
+    await exo.outbox.insert([
+      {
+        id,
+        resource: 'order',
+        event: 'on_create',
+        data: JSON.stringify({ id: 2 }),
+        ownerId: String(user.id),
+        environment: 'test',
+        occurredAt: '2026-03-28T14:30:00.123456Z',
+      },
+    ])
+    // Older than the grace period, as if Redis had been down for a while
+    await WebhookEvent.query()
+      .where('id', id)
+      .update({ created_at: DateTime.now().minus({ minutes: 5 }).toJSDate() })
+
+    // The worker's sweeper runs every 15 s
+    const [request] = await receiver.waitFor(1, 40_000)
+    assert.equal(request.json.id, id)
+  }).timeout(60_000)
 })

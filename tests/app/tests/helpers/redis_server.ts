@@ -29,16 +29,26 @@ export class PrivateRedis {
 
   #child?: ChildProcess
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    private appendOnlyDir?: string
+  ) {}
 
-  static async create() {
-    return new PrivateRedis(await freePort())
+  /**
+   * With `appendOnlyDir`, Redis keeps its data in an append-only file there,
+   * as a production Redis does, so a restart keeps the queued jobs.
+   */
+  static async create(options: { appendOnlyDir?: string } = {}) {
+    return new PrivateRedis(await freePort(), options.appendOnlyDir)
   }
 
   async start() {
+    const persistence = this.appendOnlyDir
+      ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.appendOnlyDir]
+      : ['--appendonly', 'no']
     this.#child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' }
     )
     this.#child.unref()
@@ -54,13 +64,14 @@ export class PrivateRedis {
     throw new Error(`redis-server did not answer on port ${this.port}`)
   }
 
-  async stop() {
+  /** SIGKILL stops it as a crash would; SIGTERM as a restart does, writing its files first */
+  async stop(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') {
     const child = this.#child
     if (!child || child.exitCode !== null) return
     // Referenced again so the process waits for the exit it awaits
     child.ref()
     const exited = once(child, 'exit')
-    child.kill('SIGKILL')
+    child.kill(signal)
     await exited
   }
 }

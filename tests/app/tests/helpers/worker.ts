@@ -9,18 +9,28 @@ export type Worker = Awaited<ReturnType<typeof startWorker>>
 /** The worker the tests run against, replaced when a test kills it */
 export const runningWorker: { current?: Worker } = {}
 
+const started = new Set<Worker>()
+
+/** Stops every worker the run started and has not stopped */
+export async function stopWorkers() {
+  await Promise.all([...started].map((worker) => worker.stop()))
+}
+
 /**
- * Starts `node ace queue:listen` on the Exo queues (the configured one and the
- * notes' own) in a child process, as a host app runs its workers, and resolves
- * once it listens.
+ * Starts `node ace queue:listen` in a child process, as a host app runs its
+ * workers, and resolves once it listens. By default it takes the Exo queues
+ * (the configured one and the notes' own) with the run's environment.
  */
-export async function startWorker() {
+export async function startWorker(
+  options: { queues?: string[]; env?: Record<string, string> } = {}
+) {
   const queue = env.get('EXO_QUEUE', 'exo-webhooks')
+  const queues = options.queues ?? [queue, `${queue}-notes`]
   const log = createWriteStream(app.tmpPath(`worker-${process.pid}.log`), { flags: 'a' })
-  const queues = [`--queue=${queue}`, `--queue=${queue}-notes`]
-  const child = spawn(process.execPath, ['ace.js', 'queue:listen', ...queues], {
+  const flags = queues.map((name) => `--queue=${name}`)
+  const child = spawn(process.execPath, ['ace.js', 'queue:listen', ...flags], {
     cwd: app.appRoot,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info' },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stderr.pipe(log)
@@ -40,6 +50,8 @@ export async function startWorker() {
   const worker = {
     /** Kills the worker as a crash or an OOM killer would */
     async kill() {
+      started.delete(worker)
+      if (child.exitCode !== null) return
       const exited = once(child, 'exit')
       child.kill('SIGKILL')
       await exited
@@ -49,6 +61,7 @@ export async function startWorker() {
      * worker that has not exited shortly after SIGTERM is killed.
      */
     async stop() {
+      started.delete(worker)
       if (child.exitCode === null) {
         const exited = once(child, 'exit')
         child.kill('SIGTERM')
@@ -60,5 +73,6 @@ export async function startWorker() {
     },
   }
   runningWorker.current = worker
+  started.add(worker)
   return worker
 }

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import db from '@adonisjs/lucid/services/db'
+import env from '#start/env'
+import { apiPath } from '#tests/helpers/api'
+import {
+  apiUser,
+  attemptsOf,
+  deleteSubscriptions,
+  subscriptionBody,
+} from '#tests/helpers/api_fixtures'
+import { startReceiver } from '#tests/helpers/receiver'
+
+const random = (bytes: number) => randomBytes(bytes).toString('base64url')
+
+/** Everything the process wrote to the log file and the workers' logs */
+async function everyLog() {
+  await sleep(1_000)
+  const names = await readdir(app.tmpPath())
+  const files = names.filter((name) => name.endsWith('.log'))
+  const logFile = env.get('LOG_FILE')
+  const texts = await Promise.all(files.map((name) => readFile(app.tmpPath(name), 'utf8')))
+  if (logFile) texts.push(await readFile(app.makePath(logFile), 'utf8'))
+  return texts.join('\n')
+}
+
+/** Every column of every Exo table, as text */
+async function everyRow() {
+  const tables = ['exo_subscriptions', 'exo_deliveries', 'exo_events', 'exo_api_tokens']
+  const rows = await Promise.all(tables.map((table) => db.from(table).select('*')))
+  return JSON.stringify(rows)
+}
+
+test.group('Security | secrets stay secret', (group) => {
+  group.each.teardown(async () => {
+    await deleteSubscriptions()
+  })
+
+  test('no secret in clear in the database, the logs or any answer after its one-time display', async ({
+    client,
+    assert,
+  }) => {
+    const receiver = await startReceiver()
+    const { token } = await apiUser()
+    const secret = `whsec_${randomBytes(32).toString('base64')}`
+    const password = random(18)
+    const secretHeaderValue = random(18)
+    const created = await client
+      .post(await apiPath('/webhooks'))
+      .bearerToken(token)
+      .json(
+        subscriptionBody(receiver.url, {
+          secret,
+          auth: { type: 'basic', username: 'exo', password },
+          secret_header: { name: 'X-Shared', value: secretHeaderValue },
+        })
+      )
+    created.assertStatus(201)
+    assert.equal(created.body().secret, secret, 'shown once, on create')
+    const path = await apiPath(`/webhooks/${created.body().id}`)
+
+    const rotated = await client
+      .post(`${path}/rotate-secret`)
+      .bearerToken(token)
+      .json({ grace_period: 3600 })
+    rotated.assertStatus(200)
+    const newSecret: string = rotated.body().secret
+    const bearer = random(24)
+    const patched = await client
+      .patch(path)
+      .bearerToken(token)
+      .json({ auth: { type: 'bearer', token: bearer } })
+    patched.assertStatus(200)
+    const ping = await client.post(`${path}/ping`).bearerToken(token)
+    ping.assertStatus(200)
+    assert.equal(receiver.received[0].headers['authorization'], `Bearer ${bearer}`)
+    assert.equal(receiver.received[0].headers['x-shared'], secretHeaderValue)
+    const [attempt] = await attemptsOf(created.body().id, (attempts) => attempts.length > 0)
+
+    const secrets = { secret, newSecret, password, bearer, secretHeaderValue, token }
+    const answers = await Promise.all(
+      [
+        path,
+        await apiPath('/webhooks'),
+        `${path}/deliveries`,
+        `${path}/deliveries/${attempt.id}`,
+      ].map(async (url) => JSON.stringify((await client.get(url).bearerToken(token)).body()))
+    )
+    const places = {
+      'the answers after display': [patched, ping]
+        .map((r) => JSON.stringify(r.body()))
+        .concat(answers)
+        .join('\n'),
+      'the database': await everyRow(),
+      'the logs': await everyLog(),
+    }
+    for (const [place, text] of Object.entries(places)) {
+      for (const [name, value] of Object.entries(secrets)) {
+        assert.notInclude(text, value, `${name} in ${place}`)
+      }
+    }
+    // The base64 part alone is the Standard Webhooks key: not stored either
+    assert.notInclude(places['the database'], newSecret.slice('whsec_'.length))
+    assert.equal(JSON.parse(answers[0]).masked_secret, `whsec_****${newSecret.slice(-4)}`)
+    await receiver.close()
+  })
+})
