@@ -87,7 +87,10 @@ test.group('Security | secrets stay secret', (group) => {
         await apiPath('/webhooks'),
         `${path}/deliveries`,
         `${path}/deliveries/${attempt.id}`,
-      ].map(async (url) => JSON.stringify((await client.get(url).bearerToken(token)).body()))
+      ].map(async (url) => {
+        const response = await client.get(url).bearerToken(token)
+        return JSON.stringify(response.body())
+      })
     )
     const places = {
       'the answers after display': [patched, ping]
