@@ -108,13 +108,18 @@ export const updateSubscriptionValidator = vine.compile(
   )
 )
 
+/** The paging query of every list: a page size and the cursor of the previous page */
+const pageFields = {
+  limit: vine
+    .any()
+    .use(wholeNumber({ min: 1, max: 200 }))
+    .optional(),
+  cursor: vine.string().maxLength(200).optional(),
+}
+
 export const listSubscriptionsValidator = vine.compile(
   vine.object({
-    limit: vine
-      .any()
-      .use(wholeNumber({ min: 1, max: 200 }))
-      .optional(),
-    cursor: vine.string().maxLength(200).optional(),
+    ...pageFields,
     // No NUL: PostgreSQL refuses it in a text comparison
     resource: vine
       .string()
@@ -127,11 +132,7 @@ export const listSubscriptionsValidator = vine.compile(
 
 export const listDeliveriesValidator = vine.compile(
   vine.object({
-    limit: vine
-      .any()
-      .use(wholeNumber({ min: 1, max: 200 }))
-      .optional(),
-    cursor: vine.string().maxLength(200).optional(),
+    ...pageFields,
     status: vine.enum(['pending', 'success', 'failed'] as const).optional(),
   })
 )

@@ -67,60 +67,32 @@ export default class DemoSetup extends BaseCommand {
   }
 
   /**
-   * The admin's subscription to the receiver, created once, then kept active
-   * and pointed at the receiver's current URL.
+   * The admin's subscription to the receiver, kept active and pointed at the
+   * receiver's current URL.
    */
-  async receiverSubscription(admin: User) {
-    const url = `http://127.0.0.1:${this.receiverPort}/webhooks`
-    const existing = await WebhookSubscription.query()
-      .where('user_id', admin.id)
-      .where('name', SUBSCRIPTION_NAME)
-      .first()
-
-    if (!existing) {
-      return WebhookSubscription.create({
-        userId: admin.id,
-        name: SUBSCRIPTION_NAME,
-        url,
-        resource: 'order',
-        events: ['on_create', 'on_update', 'on_delete'],
-      })
-    }
-
-    existing.merge({ url, isActive: true, failureCount: 0, disabledAt: null, disabledReason: null })
-    await existing.save()
-    return existing
+  receiverSubscription(admin: User) {
+    return this.activeSubscription(admin, SUBSCRIPTION_NAME, {
+      url: `http://127.0.0.1:${this.receiverPort}/webhooks`,
+      resource: 'order',
+      events: ['on_create', 'on_update', 'on_delete'],
+    })
   }
 
   /**
    * The admin's subscription to the receiver's always-failing path, for
    * order creations, mailing ops@example.com too when it is disabled. Each
-   * run makes it active again with no failures counted, and closes attempts
-   * left pending by a demo stopped mid-way, so the show repeats from the start.
+   * run also closes attempts left pending by a demo stopped mid-way, so the
+   * show repeats from the start.
    */
   async failingSubscription(admin: User) {
-    const url = `http://127.0.0.1:${this.receiverPort}/failing`
-    const fields = {
-      url,
+    const subscription = await this.activeSubscription(admin, FAILING_SUBSCRIPTION_NAME, {
+      url: `http://127.0.0.1:${this.receiverPort}/failing`,
       resource: 'order',
-      events: ['on_create' as const],
+      events: ['on_create'],
       notificationEmails: FAILING_NOTIFICATION_EMAILS,
-    }
-    const existing = await WebhookSubscription.query()
-      .where('user_id', admin.id)
-      .where('name', FAILING_SUBSCRIPTION_NAME)
-      .first()
-
-    if (!existing) {
-      return WebhookSubscription.create({
-        userId: admin.id,
-        name: FAILING_SUBSCRIPTION_NAME,
-        ...fields,
-      })
-    }
-
+    })
     const leftovers = await WebhookDelivery.query()
-      .where('subscription_id', existing.id)
+      .where('subscription_id', subscription.id)
       .where('status', 'pending')
     for (const attempt of leftovers) {
       attempt.merge({
@@ -130,6 +102,25 @@ export default class DemoSetup extends BaseCommand {
       })
       await attempt.save()
     }
+    return subscription
+  }
+
+  /**
+   * The admin's subscription named `name`, created with `fields` on the first
+   * run; later runs set `fields` again and make it active with no failure
+   * counted.
+   */
+  async activeSubscription(
+    admin: User,
+    name: string,
+    fields: Pick<Partial<WebhookSubscription>, 'url' | 'resource' | 'events' | 'notificationEmails'>
+  ) {
+    const existing = await WebhookSubscription.query()
+      .where('user_id', admin.id)
+      .where('name', name)
+      .first()
+    if (!existing) return WebhookSubscription.create({ userId: admin.id, name, ...fields })
+
     existing.merge({
       ...fields,
       isActive: true,

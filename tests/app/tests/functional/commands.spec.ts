@@ -6,7 +6,7 @@ import type { BaseCommand } from '@adonisjs/core/ace'
 import ExoToken from 'adonis-exo/commands/exo_token'
 import ExoUser from 'adonis-exo/commands/exo_user'
 import User from '#models/user'
-import { apiPath } from '#tests/helpers/api'
+import { exoApi } from '#tests/helpers/api'
 import { createUser } from '#tests/helpers/fixtures'
 
 /**
@@ -26,7 +26,7 @@ async function run(Command: typeof BaseCommand, argv: string[]) {
 }
 
 function whoami(client: ApiClient, token: string) {
-  return apiPath('/whoami').then((path) => client.get(path).bearerToken(token))
+  return exoApi(client, token).get('/whoami')
 }
 
 /** The token: the last line, and nothing else on it */

@@ -6,34 +6,17 @@ import { Webhook } from 'standardwebhooks'
 import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
 import Note from '#models/note'
 import Order from '#models/order'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { deliveredOrder, subscribedReceiver } from '#tests/helpers/fixtures'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
-/**
- * Waits for the sentinel's delivery, so that anything sent before it has had
- * the same time to arrive, then lets stragglers land.
- */
-async function settle(receiver: Receiver, count: number) {
-  await receiver.waitFor(count)
-  await sleep(300)
-}
-
 test.group('Delivery slice | a model change reaches a receiver, signed', (group) => {
-  let receiver: Receiver
-  group.each.setup(async () => {
-    receiver = await startReceiver()
-    return async () => {
-      await deleteSubscriptions()
-      await receiver.close()
-    }
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('Order.create sends one POST with the contract body and verifiable signatures', async ({
     assert,
+    cleanup,
   }) => {
-    const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup)
     const secret = subscription.secret
 
     const order = await Order.create({ userId: user.id, total: 4200, status: 'new' })
@@ -72,11 +55,12 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     )
   })
 
-  test('the attempt is logged with its status, HTTP status and duration', async ({ assert }) => {
-    const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+  test('the attempt is logged with its status, HTTP status and duration', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup)
+    const request = await deliveredOrder(user, receiver)
 
     let attempt: WebhookDelivery | null = null
     for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
@@ -100,10 +84,9 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
 
   test('a receiver answering 500 gets a failed attempt logged and the next one scheduled', async ({
     assert,
+    cleanup,
   }) => {
-    receiver.respondWith(500)
-    const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, { status: 500 })
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
 
@@ -127,9 +110,10 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     assert.equal(subscription.failureCount, 1)
   })
 
-  test('on_update fires only when a save changed something', async ({ assert }) => {
-    const user = await createUser()
-    await subscribe(user, receiver.url, { events: ['on_update'] })
+  test('on_update fires only when a save changed something', async ({ assert, cleanup }) => {
+    const { receiver, user } = await subscribedReceiver(cleanup, {
+      subscription: { events: ['on_update'] },
+    })
     const order = await Order.create({ userId: user.id, total: 10, status: 'new' })
 
     await order.save()
@@ -138,15 +122,17 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     order.total = 20
     await order.save()
 
-    await settle(receiver, 1)
+    await receiver.settle(1)
     assert.lengthOf(receiver.received, 1)
     assert.equal(receiver.received[0].json.event, 'on_update')
     assert.equal(receiver.received[0].json.data.total, 20)
   })
 
-  test('a rolled back transaction sends nothing and leaves no event', async ({ assert }) => {
-    const user = await createUser()
-    await subscribe(user, receiver.url)
+  test('a rolled back transaction sends nothing and leaves no event', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, user } = await subscribedReceiver(cleanup)
     const before = await WebhookEvent.query().count('* as total')
 
     const trx = await db.transaction()
@@ -163,7 +149,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     )
 
     await Order.create({ userId: user.id, total: 3, status: 'sentinel' })
-    await settle(receiver, 1)
+    await receiver.settle(1)
     assert.deepEqual(
       receiver.received.map((request) => request.json.data.status),
       ['sentinel']
@@ -174,9 +160,11 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
 
   test('a committed transaction records its events in it and sends each once', async ({
     assert,
+    cleanup,
   }) => {
-    const user = await createUser()
-    await subscribe(user, receiver.url, { events: ['on_create', 'on_update'] })
+    const { receiver, user } = await subscribedReceiver(cleanup, {
+      subscription: { events: ['on_create', 'on_update'] },
+    })
 
     const ids = await db.transaction(async (trx) => {
       const first = await Order.create({ userId: user.id, total: 1, status: 'a' }, { client: trx })
@@ -186,7 +174,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
       return [first.id, second.id]
     })
 
-    await settle(receiver, 3)
+    await receiver.settle(3)
     assert.lengthOf(receiver.received, 3)
     const sent = receiver.received.map((request) => `${request.json.event}:${request.json.data.id}`)
     assert.sameMembers(sent, [`on_create:${ids[0]}`, `on_create:${ids[1]}`, `on_update:${ids[0]}`])
@@ -195,16 +183,18 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     assert.lengthOf(await WebhookEvent.query().whereIn('id', eventIds), 3)
   })
 
-  test('a model sends only the triggers it declares', async ({ assert }) => {
-    const admin = await createUser({ isAdmin: true })
-    await subscribe(admin, receiver.url, { resource: 'note', events: ['on_delete'] })
+  test('a model sends only the triggers it declares', async ({ assert, cleanup }) => {
+    const { receiver } = await subscribedReceiver(cleanup, {
+      user: { isAdmin: true },
+      subscription: { resource: 'note', events: ['on_delete'] },
+    })
 
     const note = await Note.create({ body: 'hello' })
     note.body = 'changed'
     await note.save()
     await note.delete()
 
-    await settle(receiver, 1)
+    await receiver.settle(1)
     assert.lengthOf(receiver.received, 1)
     assert.equal(receiver.received[0].json.event, 'on_delete')
     assert.equal(receiver.received[0].json.resource, 'note')

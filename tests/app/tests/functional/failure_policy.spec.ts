@@ -4,7 +4,7 @@ import exo from 'adonis-exo/services/main'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Note from '#models/note'
 import Order from '#models/order'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { createUser, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { startSmtpServer } from '#tests/helpers/smtp'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
@@ -39,15 +39,13 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
   group.each.setup(() => {
     smtp.received.length = 0
   })
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('429 with Retry-After delays the next attempt as asked', async ({ assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 429, headers: { 'Retry-After': '1' } })
-    cleanup(() => receiver.close())
-    const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, {
+      status: 429,
+      headers: { 'Retry-After': '1' },
+    })
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
@@ -70,11 +68,11 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
   })
 
   test('a redirect is a failure and is never followed', async ({ assert, cleanup }) => {
-    const target = await startReceiver()
-    const receiver = await startReceiver({ status: 302, headers: { Location: target.url } })
-    cleanup(async () => {
-      await receiver.close()
-      await target.close()
+    const target = await startReceiver({ cleanup })
+    const receiver = await startReceiver({
+      status: 302,
+      headers: { Location: target.url },
+      cleanup,
     })
     const user = await createUser()
     const subscription = await subscribe(user, receiver.url)
@@ -91,12 +89,9 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ status: 410 })
-    cleanup(() => receiver.close())
-    const user = await createUser()
-    const subscription = await subscribe(user, receiver.url, {
-      name: 'CRM sync',
-      notificationEmails: ['ops@example.com'],
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, {
+      status: 410,
+      subscription: { name: 'CRM sync', notificationEmails: ['ops@example.com'] },
     })
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
@@ -124,10 +119,10 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const user = await createUser()
-    const subscription = await subscribe(user, receiver.url, { failureCount: 19 })
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, {
+      status: 500,
+      subscription: { failureCount: 19 },
+    })
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
@@ -153,20 +148,16 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
 })
 
 test.group('Failure policy | per-resource backoff', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('a resource’s webhookBackoff replaces the configured schedule', async ({
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const admin = await createUser({ isAdmin: true })
-    const subscription = await subscribe(admin, receiver.url, {
-      resource: 'note',
-      events: ['on_delete'],
+    const { receiver, subscription } = await subscribedReceiver(cleanup, {
+      status: 500,
+      user: { isAdmin: true },
+      subscription: { resource: 'note', events: ['on_delete'] },
     })
 
     const note = await Note.create({ body: 'x' })

@@ -3,25 +3,19 @@ import { test } from '@japa/runner'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import Order from '#models/order'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { startReceiver } from '#tests/helpers/receiver'
+import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { PrivateRedis } from '#tests/helpers/redis_server'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('events saved while Redis is stopped are delivered once it is back', async ({
     assert,
     cleanup,
   }) => {
     const redis = PrivateRedis.current!
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const user = await createUser()
-    await subscribe(user, receiver.url)
+    const { receiver, user } = await subscribedReceiver(cleanup)
 
     await redis.stop()
     cleanup(() => redis.start().catch(() => {}))

@@ -2,29 +2,22 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import Note from '#models/note'
 import Order from '#models/order'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { createUser, deliveredOrder, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
+import { startReceiver } from '#tests/helpers/receiver'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Requests carry the subscription’s headers and credentials', (group) => {
-  let receiver: Receiver
-  group.each.setup(async () => {
-    receiver = await startReceiver()
-    return async () => {
-      await deleteSubscriptions()
-      await receiver.close()
-    }
-  })
+  group.each.teardown(deleteSubscriptions)
 
-  test('custom headers, the secret header and basic auth', async ({ assert }) => {
-    const user = await createUser()
-    await subscribe(user, receiver.url, {
-      headers: { 'X-Team': 'billing' },
-      secretHeader: { name: 'X-Webhook-Secret', value: 'shared-value' },
-      auth: { type: 'basic', username: 'hook', password: 'p4ss' },
+  test('custom headers, the secret header and basic auth', async ({ assert, cleanup }) => {
+    const { receiver, user } = await subscribedReceiver(cleanup, {
+      subscription: {
+        headers: { 'X-Team': 'billing' },
+        secretHeader: { name: 'X-Webhook-Secret', value: 'shared-value' },
+        auth: { type: 'basic', username: 'hook', password: 'p4ss' },
+      },
     })
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const request = await deliveredOrder(user, receiver)
     assert.equal(request.headers['x-team'], 'billing')
     assert.equal(request.headers['x-webhook-secret'], 'shared-value')
     assert.equal(
@@ -33,30 +26,27 @@ test.group('Requests carry the subscription’s headers and credentials', (group
     )
   })
 
-  test('bearer auth', async ({ assert }) => {
-    const user = await createUser()
-    await subscribe(user, receiver.url, { auth: { type: 'bearer', token: 'tok-123' } })
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+  test('bearer auth', async ({ assert, cleanup }) => {
+    const { receiver, user } = await subscribedReceiver(cleanup, {
+      subscription: { auth: { type: 'bearer', token: 'tok-123' } },
+    })
+    const request = await deliveredOrder(user, receiver)
     assert.equal(request.headers.authorization, 'Bearer tok-123')
   })
 })
 
 test.group('Matching | environments, ownership and queues', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('a subscription fires only in its environments; none means all', async ({
     assert,
     cleanup,
   }) => {
     const [testing, production, any] = await Promise.all([
-      startReceiver(),
-      startReceiver(),
-      startReceiver(),
+      startReceiver({ cleanup }),
+      startReceiver({ cleanup }),
+      startReceiver({ cleanup }),
     ])
-    cleanup(() => Promise.all([testing.close(), production.close(), any.close()]).then(() => {}))
     const user = await createUser()
     await subscribe(user, testing.url, { environments: ['test'] })
     await subscribe(user, production.url, { environments: ['production'] })
@@ -74,14 +64,11 @@ test.group('Matching | environments, ownership and queues', (group) => {
     cleanup,
   }) => {
     const [adminHook, ownerHook, strangerHook, noteHook] = await Promise.all([
-      startReceiver(),
-      startReceiver(),
-      startReceiver(),
-      startReceiver(),
+      startReceiver({ cleanup }),
+      startReceiver({ cleanup }),
+      startReceiver({ cleanup }),
+      startReceiver({ cleanup }),
     ])
-    cleanup(async () => {
-      await Promise.all([adminHook, ownerHook, strangerHook, noteHook].map((hook) => hook.close()))
-    })
     const admin = await createUser({ isAdmin: true })
     const owner = await createUser()
     const stranger = await createUser()

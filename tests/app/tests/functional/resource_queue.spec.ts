@@ -22,9 +22,7 @@ async function watchCompleted(queue: string) {
 }
 
 test.group('A resource’s webhookQueue', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('carries its events and attempts; other resources stay on the configured queue', async ({
     assert,
@@ -37,8 +35,7 @@ test.group('A resource’s webhookQueue', (group) => {
     cleanup(async () => {
       await Promise.all([onMain.close(), onNotes.close()])
     })
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
+    const receiver = await startReceiver({ cleanup })
     const admin = await createUser({ isAdmin: true })
     const noteHook = await subscribe(admin, receiver.url, {
       resource: 'note',

@@ -1,9 +1,9 @@
 import { test } from '@japa/runner'
+import type { Group } from '@japa/runner/core'
 import exo from 'adonis-exo/services/main'
 import { WebhookSubscription } from 'adonis-exo'
-import { createUser } from '#tests/helpers/fixtures'
-import { apiPath, tokenFor } from '#tests/helpers/api'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { subscribe } from '#tests/helpers/fixtures'
+import { apiUser, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
 
 const REFUSED = [
   'http://127.0.0.1/hook',
@@ -24,27 +24,34 @@ const REFUSED = [
   'http://224.0.0.1/hook',
 ]
 
-test.group('SSRF guard | creating or updating a subscription', (group) => {
+/**
+ * Sets a delivery option of the config for each test of `group`, and back
+ * once the test's subscriptions are deleted.
+ */
+function withDeliveryOption(
+  group: Group,
+  option: 'allowPrivateNetworks' | 'requireHttps',
+  value: boolean
+) {
   group.each.setup(() => {
-    exo.config.delivery.allowPrivateNetworks = false
+    const configured = exo.config.delivery[option]
+    exo.config.delivery[option] = value
     return () => {
-      exo.config.delivery.allowPrivateNetworks = true
+      exo.config.delivery[option] = configured
     }
   })
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
+}
+
+test.group('SSRF guard | creating or updating a subscription', (group) => {
+  withDeliveryOption(group, 'allowPrivateNetworks', false)
 
   for (const url of REFUSED) {
     test('refuses {url}')
       .with([{ url }])
       .run(async ({ client, assert }, row) => {
-        const user = await createUser()
-        const { value } = await tokenFor(user)
-        const response = await client
-          .post(await apiPath('/webhooks'))
-          .bearerToken(value)
-          .json({ name: 'x', url: row.url, resource: 'order', events: ['on_create'] })
+        const { api } = await apiUser(client)
+        const response = await api.post('/webhooks').json(subscriptionBody(row.url))
         response.assertStatus(422)
         assert.equal(response.body().errors[0].field, 'url')
         // Numeric host forms are already refused as malformed URLs
@@ -56,71 +63,40 @@ test.group('SSRF guard | creating or updating a subscription', (group) => {
     client,
     assert,
   }) => {
-    const user = await createUser()
-    const { value } = await tokenFor(user)
-    const subscription = await WebhookSubscription.create({
-      userId: user.id,
-      name: 'x',
-      url: 'http://93.184.216.34/hook',
-      resource: 'order',
-      events: ['on_create'],
-    })
-    const update = await client
-      .patch(await apiPath(`/webhooks/${subscription.id}`))
-      .bearerToken(value)
+    const { user, api } = await apiUser(client)
+    const subscription = await subscribe(user, 'http://93.184.216.34/hook')
+    const update = await api
+      .patch(`/webhooks/${subscription.id}`)
       .json({ url: 'http://127.0.0.1:3333/' })
     update.assertStatus(422)
     assert.equal(update.body().errors[0].rule, 'publicDestination')
 
-    const unresolvable = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(value)
-      .json({
-        name: 'x',
-        url: 'http://no-such-host.invalid/',
-        resource: 'order',
-        events: ['on_create'],
-      })
+    const unresolvable = await api
+      .post('/webhooks')
+      .json(subscriptionBody('http://no-such-host.invalid/'))
     unresolvable.assertStatus(422)
     assert.equal(unresolvable.body().errors[0].rule, 'resolvable')
   })
 })
 
 test.group('requireHttps', (group) => {
-  group.each.setup(() => {
-    exo.config.delivery.requireHttps = true
-    return () => {
-      exo.config.delivery.requireHttps = false
-    }
-  })
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  withDeliveryOption(group, 'requireHttps', true)
 
   test('refuses plain HTTP URLs on create and update, and accepts HTTPS', async ({
     client,
     assert,
   }) => {
-    const user = await createUser()
-    const { value } = await tokenFor(user)
-    const body = { name: 'x', resource: 'order', events: ['on_create'] }
-    const plain = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(value)
-      .json({ ...body, url: 'http://127.0.0.1:9/hook' })
+    const { api } = await apiUser(client)
+    const plain = await api.post('/webhooks').json(subscriptionBody('http://127.0.0.1:9/hook'))
     plain.assertStatus(422)
     assert.equal(plain.body().errors[0].field, 'url')
     assert.match(plain.body().errors[0].message, /HTTPS/i)
 
-    const secure = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(value)
-      .json({ ...body, url: 'https://127.0.0.1:9/hook' })
+    const secure = await api.post('/webhooks').json(subscriptionBody('https://127.0.0.1:9/hook'))
     secure.assertStatus(201)
 
-    const downgrade = await client
-      .patch(await apiPath(`/webhooks/${secure.body().id}`))
-      .bearerToken(value)
+    const downgrade = await api
+      .patch(`/webhooks/${secure.body().id}`)
       .json({ url: 'http://127.0.0.1:9/hook' })
     downgrade.assertStatus(422)
     assert.equal(downgrade.body().errors[0].field, 'url')

@@ -3,23 +3,17 @@ import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { startReceiver } from '#tests/helpers/receiver'
+import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Sweeper | events left in the outbox are delivered', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('an event the request could not queue is fanned out by the sweeper, once', async ({
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const user = await createUser()
-    await subscribe(user, receiver.url)
+    const { receiver, user } = await subscribedReceiver(cleanup)
 
     // What the recorder writes when Redis does not answer
     const id = `evt_SWEEPERTEST${Date.now()}`

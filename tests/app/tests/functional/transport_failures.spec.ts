@@ -1,16 +1,26 @@
 import { createServer, type Server } from 'node:http'
-import { createServer as createTlsServer } from 'node:https'
+import { createServer as createTlsServer, Server as TlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import type { TestContext } from '@japa/runner/core'
 import selfsigned from 'selfsigned'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { closedUrl } from '#tests/helpers/receiver'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
-async function listen(server: Server, scheme = 'http') {
+/**
+ * Listens on loopback until the test ends: the hook URL of `server`.
+ */
+async function listen(server: Server | TlsServer, cleanup: TestContext['cleanup']) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanup(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const scheme = server instanceof TlsServer ? 'https' : 'http'
   return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
 }
 
@@ -27,22 +37,23 @@ async function firstAttempt(subscription: WebhookSubscription) {
   throw new Error('The first attempt never completed')
 }
 
+/**
+ * Subscribes a new user to `url`, creates an order of theirs, and waits for
+ * the first attempt at it to complete.
+ */
+async function firstAttemptAt(url: string) {
+  const user = await createUser()
+  const subscription = await subscribe(user, url)
+  await Order.create({ userId: user.id, total: 1, status: 'new' })
+  return { subscription, attempt: await firstAttempt(subscription) }
+}
+
 test.group('Transport failures are failed attempts, logged and retried', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('a receiver that hangs past the timeout', async ({ assert, cleanup }) => {
     const server = createServer(() => {})
-    cleanup(() => {
-      server.closeAllConnections()
-      server.close()
-    })
-    const user = await createUser()
-    const subscription = await subscribe(user, await listen(server))
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const attempt = await firstAttempt(subscription)
+    const { subscription, attempt } = await firstAttemptAt(await listen(server, cleanup))
     assert.equal(attempt.status, 'failed')
     assert.isNull(attempt.httpStatus)
     assert.match(attempt.error!, /Timed out after 2000ms/)
@@ -56,28 +67,14 @@ test.group('Transport failures are failed attempts, logged and retried', (group)
 
   test('a receiver that closes the socket', async ({ assert, cleanup }) => {
     const server = createServer((request) => request.socket.destroy())
-    cleanup(() => {
-      server.close()
-    })
-    const user = await createUser()
-    const subscription = await subscribe(user, await listen(server))
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const attempt = await firstAttempt(subscription)
+    const { attempt } = await firstAttemptAt(await listen(server, cleanup))
     assert.equal(attempt.status, 'failed')
     assert.isNull(attempt.httpStatus)
     assert.match(attempt.error!, /socket hang up|ECONNRESET/)
   })
 
   test('nothing listening', async ({ assert }) => {
-    const server = createServer()
-    const url = await listen(server)
-    await new Promise((resolve) => server.close(resolve))
-    const user = await createUser()
-    const subscription = await subscribe(user, url)
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const attempt = await firstAttempt(subscription)
+    const { subscription, attempt } = await firstAttemptAt(await closedUrl())
     assert.equal(attempt.status, 'failed')
     assert.match(attempt.error!, /ECONNREFUSED/)
     await subscription.refresh()
@@ -93,15 +90,7 @@ test.group('Transport failures are failed attempts, logged and retried', (group)
       answered.push(request.url!)
       response.end('ok')
     })
-    cleanup(() => {
-      server.closeAllConnections()
-      server.close()
-    })
-    const user = await createUser()
-    const subscription = await subscribe(user, await listen(server, 'https'))
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const attempt = await firstAttempt(subscription)
+    const { attempt } = await firstAttemptAt(await listen(server, cleanup))
     assert.equal(attempt.status, 'failed')
     assert.isNull(attempt.httpStatus)
     assert.match(attempt.error!, /self[- ]signed certificate/)
@@ -111,12 +100,8 @@ test.group('Transport failures are failed attempts, logged and retried', (group)
   test('a host name that stopped resolving after the subscription was created', async ({
     assert,
   }) => {
-    const user = await createUser()
-    // Created as the API would have accepted it while the name still resolved
-    const subscription = await subscribe(user, 'http://gone.exo-test.invalid/hook')
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const attempt = await firstAttempt(subscription)
+    // Subscribed as the API would have accepted it while the name still resolved
+    const { subscription, attempt } = await firstAttemptAt('http://gone.exo-test.invalid/hook')
     assert.equal(attempt.status, 'failed')
     assert.isNull(attempt.httpStatus)
     assert.match(attempt.error!, /ENOTFOUND|EAI_AGAIN/)

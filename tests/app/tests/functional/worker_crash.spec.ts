@@ -9,9 +9,7 @@ import { runningWorker, startWorker } from '#tests/helpers/worker'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Worker crash | an attempt cut short by a killed worker is sent again', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('SIGKILL mid-attempt: the event still arrives, with the same webhook-id, and both requests are logged', async ({
     assert,

@@ -1,16 +1,111 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { ApiClient, ApiResponse } from '@japa/api-client'
+import type { TestContext } from '@japa/runner/core'
 import db from '@adonisjs/lucid/services/db'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import { createUser } from '#tests/helpers/fixtures'
-import { tokenFor } from '#tests/helpers/api'
+import { exoApi, tokenFor, type ExoApi } from '#tests/helpers/api'
+import { startReceiver } from '#tests/helpers/receiver'
+
+/** What fixtures take of a test's context: its API client, and its cleanup */
+export type FixtureContext = Pick<TestContext, 'client' | 'cleanup'>
 
 /**
- * A user and an Exo API token of theirs.
+ * A user, an Exo API token of theirs, and `api`: requests made with it.
  */
-export async function apiUser(attributes: { isAdmin?: boolean } = {}) {
+export async function apiUser(client: ApiClient, attributes: { isAdmin?: boolean } = {}) {
   const user = await createUser(attributes)
   const token = await tokenFor(user)
-  return { user, token: token.value, tokenId: token.id }
+  return { user, token: token.value, tokenId: token.id, api: exoApi(client, token.value) }
+}
+
+/**
+ * A value for every optional field of `POST /webhooks`, credentials included.
+ */
+export const EVERY_OPTIONAL_FIELD = {
+  description: 'Orders to the CRM',
+  events: ['on_create', 'on_update'],
+  is_active: false,
+  headers: { 'X-Team': 'a' },
+  auth: { type: 'basic', username: 'u', password: 'basic-password-123' },
+  secret_header: { name: 'X-Webhook-Secret', value: 'shared-secret-value' },
+  notification_emails: ['ops@example.com'],
+  environments: ['production'],
+  metadata: { team: 'crm', tier: 2 },
+}
+
+/**
+ * Creates a subscription to `url` through `POST /webhooks` and returns the
+ * answer's body, the secret in full.
+ */
+export async function createSubscription(
+  api: ExoApi,
+  url: string,
+  overrides: Record<string, unknown> = {}
+) {
+  const response = await api.post('/webhooks').json(subscriptionBody(url, overrides))
+  response.assertStatus(201)
+  return response.body()
+}
+
+/**
+ * A new API user and a subscription of theirs to `url`, made through the API.
+ */
+export async function apiSubscription(
+  client: ApiClient,
+  url: string,
+  overrides: Record<string, unknown> = {}
+) {
+  const caller = await apiUser(client)
+  const created = await createSubscription(caller.api, url, overrides)
+  return { ...caller, created, id: created.id as number, secret: created.secret as string }
+}
+
+/**
+ * A receiver answering `status`, closed when the test ends, and a new API
+ * user's subscription to it (`body` on top of the smallest valid one).
+ */
+export async function apiSubscribedReceiver(
+  { client, cleanup }: FixtureContext,
+  options: { status?: number; body?: Record<string, unknown> } = {}
+) {
+  const receiver = await startReceiver({ status: options.status, cleanup })
+  return { receiver, ...(await apiSubscription(client, receiver.url, options.body)) }
+}
+
+/**
+ * Walks a list with `query`, page after page, following the cursor each page
+ * gives (at most `maxPages`): the body of every page, in order.
+ */
+export async function walkPages(
+  api: ExoApi,
+  path: string,
+  query: Record<string, unknown>,
+  maxPages = 10
+) {
+  const pages: { data: { id: unknown }[]; has_more: boolean; next_cursor: string | null }[] = []
+  let cursor: string | null = null
+  do {
+    const response: ApiResponse = await api.get(path).qs(cursor ? { ...query, cursor } : query)
+    response.assertStatus(200)
+    pages.push(response.body())
+    cursor = response.body().next_cursor
+  } while (cursor && pages.length < maxPages)
+  return pages
+}
+
+/**
+ * The ids of the items of list pages, in order.
+ */
+export function itemIds(...pages: { data: { id: unknown }[] }[]) {
+  return pages.flatMap((page) => page.data.map((item) => item.id))
+}
+
+/**
+ * The fields a 422 answer names, in its order.
+ */
+export function errorFields(response: ApiResponse) {
+  return response.body().errors.map((error: { field: string }) => error.field) as string[]
 }
 
 /**
@@ -90,6 +185,14 @@ export const SUBSCRIPTION_KEYS = [
   'created_at',
   'updated_at',
 ]
+
+/**
+ * The fields of a delivery object, CONTRACT §5, for an order's first attempt
+ * at `event` that the receiver took with a 200.
+ */
+export function succeededFirstAttempt(event: string) {
+  return { event, resource: 'order', attempt: 1, status: 'success', http_status: 200, error: null }
+}
 
 /** The keys of a delivery object, CONTRACT §5 */
 export const DELIVERY_KEYS = [

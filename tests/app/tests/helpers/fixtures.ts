@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import type { TestContext } from '@japa/runner/core'
 import { WebhookSubscription } from 'adonis-exo'
-import User from '#models/user'
 import type { Trigger } from 'adonis-exo'
+import Order from '#models/order'
+import User from '#models/user'
+import { startReceiver, type Receiver } from '#tests/helpers/receiver'
 
 export function createUser(attributes: Partial<{ isAdmin: boolean; email: string }> = {}) {
   return User.create({
@@ -11,11 +14,12 @@ export function createUser(attributes: Partial<{ isAdmin: boolean; email: string
   })
 }
 
-export function subscribe(
-  user: User,
-  url: string,
-  attributes: { resource?: string; events?: Trigger[] } & Partial<WebhookSubscription> = {}
-) {
+type SubscriptionAttributes = {
+  resource?: string
+  events?: Trigger[]
+} & Partial<WebhookSubscription>
+
+export function subscribe(user: User, url: string, attributes: SubscriptionAttributes = {}) {
   return WebhookSubscription.create({
     userId: user.id,
     name: 'Test hook',
@@ -24,4 +28,33 @@ export function subscribe(
     events: ['on_create'],
     ...attributes,
   })
+}
+
+/**
+ * Creates an order of `user` and returns the request `receiver` got for it.
+ */
+export async function deliveredOrder(user: User, receiver: Receiver) {
+  await Order.create({ userId: user.id, total: 1, status: 'new' })
+  const received = await receiver.waitFor(receiver.received.length + 1)
+  return received[received.length - 1]
+}
+
+/**
+ * A receiver answering `status` with `headers`, closed when the test ends, a
+ * new user, and their subscription to the receiver.
+ */
+export async function subscribedReceiver(
+  cleanup: TestContext['cleanup'],
+  options: {
+    status?: number
+    headers?: Record<string, string>
+    user?: { isAdmin?: boolean }
+    subscription?: SubscriptionAttributes
+  } = {}
+) {
+  const { status, headers } = options
+  const receiver = await startReceiver({ status, headers, cleanup })
+  const user = await createUser(options.user)
+  const subscription = await subscribe(user, receiver.url, options.subscription)
+  return { receiver, user, subscription }
 }

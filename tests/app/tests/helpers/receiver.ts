@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { TestContext } from '@japa/runner/core'
+import { freePort } from './free_port.js'
 
 export interface ReceivedRequest {
   method: string
@@ -11,10 +13,15 @@ export interface ReceivedRequest {
 
 /**
  * A webhook receiver on loopback that keeps every request it gets and
- * answers with the status the test chooses.
+ * answers with the status the test chooses. Given the test's `cleanup`, it
+ * closes when the test ends.
  */
 export async function startReceiver(
-  options: { status?: number; headers?: Record<string, string> } = {}
+  options: {
+    status?: number
+    headers?: Record<string, string>
+    cleanup?: TestContext['cleanup']
+  } = {}
 ) {
   const received: ReceivedRequest[] = []
   let status = options.status ?? 200
@@ -38,7 +45,7 @@ export async function startReceiver(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
 
-  return {
+  const receiver = {
     url: `http://127.0.0.1:${port}/hook`,
     received,
     respondWith(next: number, nextHeaders: Record<string, string> = {}) {
@@ -58,11 +65,29 @@ export async function startReceiver(
       }
       return received
     },
+    /**
+     * Waits until `count` requests arrived, then lets stragglers land: a
+     * request that should not come has had the time to.
+     */
+    async settle(count: number) {
+      await receiver.waitFor(count)
+      await sleep(300)
+      return received
+    },
     close() {
       server.closeAllConnections()
       return new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+  options.cleanup?.(() => receiver.close())
+  return receiver
+}
+
+/**
+ * A loopback URL nothing listens on.
+ */
+export async function closedUrl() {
+  return `http://127.0.0.1:${await freePort()}/hook`
 }
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>

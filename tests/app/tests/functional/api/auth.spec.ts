@@ -3,12 +3,12 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import exo from 'adonis-exo/services/main'
 import { createUser } from '#tests/helpers/fixtures'
-import { apiPath, tokenFor } from '#tests/helpers/api'
-import { deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
+import { exoApi, tokenFor } from '#tests/helpers/api'
+import { apiSubscription, apiUser, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('API | authentication', () => {
   test('a request without a token is a 401 with a message', async ({ client, assert }) => {
-    const response = await client.get(await apiPath('/whoami'))
+    const response = await exoApi(client).get('/whoami')
     response.assertStatus(401)
     assert.deepEqual(Object.keys(response.body()), ['message'])
     assert.isString(response.body().message)
@@ -26,7 +26,7 @@ test.group('API | authentication', () => {
       { header: 'Bearer exo_a.b.c' },
     ])
     .run(async ({ client, assert }, { header }) => {
-      const response = await client.get(await apiPath('/whoami')).header('Authorization', header)
+      const response = await exoApi(client).get('/whoami').header('Authorization', header)
       response.assertStatus(401)
       assert.deepEqual(Object.keys(response.body()), ['message'])
     })
@@ -35,22 +35,20 @@ test.group('API | authentication', () => {
     const user = await createUser()
     const { value } = await tokenFor(user)
     const forged = value.slice(0, -4) + (value.endsWith('AAAA') ? 'BBBB' : 'AAAA')
-    const response = await client.get(await apiPath('/whoami')).bearerToken(forged)
+    const response = await exoApi(client, forged).get('/whoami')
     response.assertStatus(401)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
 
   test('a revoked token is a 401', async ({ client, assert }) => {
-    const user = await createUser()
-    const token = await tokenFor(user)
-    const path = await apiPath('/whoami')
-    const before = await client.get(path).bearerToken(token.value)
+    const { user, api, tokenId } = await apiUser(client)
+    const before = await api.get('/whoami')
     before.assertStatus(200)
 
     const tokens = await exo.tokens()
-    await tokens.delete(user, token.id)
+    await tokens.delete(user, tokenId)
 
-    const response = await client.get(path).bearerToken(token.value)
+    const response = await api.get('/whoami')
     response.assertStatus(401)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
@@ -60,17 +58,16 @@ test.group('API | authentication', () => {
     const token = await tokenFor(user, { expiresIn: '1s' })
     await sleep(2100)
 
-    const response = await client.get(await apiPath('/whoami')).bearerToken(token.value)
+    const response = await exoApi(client, token.value).get('/whoami')
     response.assertStatus(401)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
 
   test('a token whose user was deleted is a 401', async ({ client, assert }) => {
-    const user = await createUser()
-    const token = await tokenFor(user)
+    const { user, api } = await apiUser(client)
     await user.delete()
 
-    const response = await client.get(await apiPath('/whoami')).bearerToken(token.value)
+    const response = await api.get('/whoami')
     response.assertStatus(401)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
@@ -79,38 +76,28 @@ test.group('API | authentication', () => {
     client,
     assert,
   }) => {
-    const user = await createUser()
-    const token = await tokenFor(user)
-    const before = await db.from('exo_api_tokens').where('id', Number(token.id)).firstOrFail()
+    const { user, api, tokenId } = await apiUser(client)
+    const before = await db.from('exo_api_tokens').where('id', Number(tokenId)).firstOrFail()
     assert.isNull(before.last_used_at)
 
-    const response = await client.get(await apiPath('/whoami')).bearerToken(token.value)
+    const response = await api.get('/whoami')
     response.assertStatus(200)
     assert.equal(response.body().email, user.email)
 
-    const after = await db.from('exo_api_tokens').where('id', Number(token.id)).firstOrFail()
+    const after = await db.from('exo_api_tokens').where('id', Number(tokenId)).firstOrFail()
     assert.isNotNull(after.last_used_at)
   })
 })
 
 test.group('API | requests from API clients', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('a POST with a bearer token needs no CSRF token, though the host app checks CSRF', async ({
     client,
     assert,
   }) => {
-    const user = await createUser()
-    const token = await tokenFor(user)
-
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token.value)
-      .json(subscriptionBody('https://example.com/hook'))
-    response.assertStatus(201)
-    assert.equal(response.body().user_id, user.id)
+    const { user, created } = await apiSubscription(client, 'https://example.com/hook')
+    assert.equal(created.user_id, user.id)
 
     // The host's own login, with the right credentials, is still refused for want of the
     // CSRF token: shield sends the browser back instead of on to /me
@@ -123,17 +110,11 @@ test.group('API | requests from API clients', (group) => {
   })
 
   test('DELETE and PATCH with a bearer token need no CSRF token either', async ({ client }) => {
-    const user = await createUser()
-    const token = await tokenFor(user)
-    const created = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token.value)
-      .json(subscriptionBody('https://example.com/hook'))
-    const path = await apiPath(`/webhooks/${created.body().id}`)
+    const { api, id } = await apiSubscription(client, 'https://example.com/hook')
 
-    const patched = await client.patch(path).bearerToken(token.value).json({ name: 'renamed' })
+    const patched = await api.patch(`/webhooks/${id}`).json({ name: 'renamed' })
     patched.assertStatus(200)
-    const deleted = await client.delete(path).bearerToken(token.value)
+    const deleted = await api.delete(`/webhooks/${id}`)
     deleted.assertStatus(204)
   })
 
@@ -148,16 +129,15 @@ test.group('API | requests from API clients', (group) => {
       { method: 'get', path: '/' },
     ] as const)
     .run(async ({ client, assert }, { method, path }) => {
-      const user = await createUser()
-      const token = await tokenFor(user)
-      const response = await client[method](await apiPath(path)).bearerToken(token.value)
+      const { api } = await apiUser(client)
+      const response = await api[method](path)
       response.assertStatus(404)
       assert.match(String(response.header('content-type')), /^application\/json/)
       assert.deepEqual(Object.keys(response.body()), ['message'])
     })
 
   test('an unknown route is a JSON 404 without a token too', async ({ client, assert }) => {
-    const response = await client.get(await apiPath('/nope'))
+    const response = await exoApi(client).get('/nope')
     response.assertStatus(404)
     assert.match(String(response.header('content-type')), /^application\/json/)
     assert.deepEqual(Object.keys(response.body()), ['message'])
@@ -172,13 +152,8 @@ test.group('API | requests from API clients', (group) => {
       { body: 'null' },
     ])
     .run(async ({ client, assert }, { body }) => {
-      const user = await createUser()
-      const token = await tokenFor(user)
-      const response = await client
-        .post(await apiPath('/webhooks'))
-        .bearerToken(token.value)
-        .type('application/json')
-        .unsafeJson(body)
+      const { api } = await apiUser(client)
+      const response = await api.post('/webhooks').type('application/json').unsafeJson(body)
       response.assertStatus(400)
       assert.match(String(response.header('content-type')), /^application\/json/)
       assert.deepEqual(Object.keys(response.body()), ['message'])
@@ -186,16 +161,10 @@ test.group('API | requests from API clients', (group) => {
     })
 
   test('a malformed JSON body is a 400 on PATCH too', async ({ client, assert }) => {
-    const user = await createUser()
-    const token = await tokenFor(user)
-    const created = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token.value)
-      .json(subscriptionBody('https://example.com/hook'))
+    const { api, id } = await apiSubscription(client, 'https://example.com/hook')
 
-    const response = await client
-      .patch(await apiPath(`/webhooks/${created.body().id}`))
-      .bearerToken(token.value)
+    const response = await api
+      .patch(`/webhooks/${id}`)
       .type('application/json')
       .unsafeJson('{"name": "x",}')
     response.assertStatus(400)

@@ -3,11 +3,13 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { Webhook } from 'standardwebhooks'
 import { WebhookSubscription } from 'adonis-exo'
-import Order from '#models/order'
-import { apiPath } from '#tests/helpers/api'
+import { deliveredOrder } from '#tests/helpers/fixtures'
 import {
   apiUser,
   deleteSubscriptions,
+  errorFields,
+  EVERY_OPTIONAL_FIELD,
+  type FixtureContext,
   SUBSCRIPTION_KEYS,
   subscriptionBody,
 } from '#tests/helpers/api_fixtures'
@@ -20,20 +22,31 @@ function clientSecret() {
   return `whsec_${randomBytes(32).toString('base64')}`
 }
 
+/**
+ * Creates a subscription to a receiver through the API, with `overrides`, then
+ * an order of its owner: the answer to the creation, and the request the
+ * receiver got for the order.
+ */
+async function createdThenDelivered(
+  { client, cleanup }: FixtureContext,
+  overrides: Record<string, unknown>
+) {
+  const receiver = await startReceiver({ cleanup })
+  const { user, api } = await apiUser(client)
+  const response = await api.post('/webhooks').json(subscriptionBody(receiver.url, overrides))
+  response.assertStatus(201)
+  return { response, request: await deliveredOrder(user, receiver) }
+}
+
 test.group('API | POST /webhooks creates a subscription', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('answers 201 with every key of the subscription object and the secret in full', async ({
     client,
     assert,
   }) => {
-    const { user, token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody('https://example.com/hook'))
+    const { user, api } = await apiUser(client)
+    const response = await api.post('/webhooks').json(subscriptionBody('https://example.com/hook'))
 
     response.assertStatus(201)
     const body = response.body()
@@ -75,67 +88,42 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(
-        subscriptionBody('https://example.com/hook', {
-          name: 'CRM sync',
-          description: 'Orders to the CRM',
-          events: ['on_create', 'on_update'],
-          is_active: false,
-          headers: { 'X-Team': 'a' },
-          auth: { type: 'basic', username: 'u', password: 'basic-password-123' },
-          secret_header: { name: 'X-Webhook-Secret', value: 'shared-secret-value' },
-          notification_emails: ['ops@example.com'],
-          environments: ['production'],
-          metadata: { team: 'crm', tier: 2 },
-        })
-      )
+    const { api } = await apiUser(client)
+    const fields = { name: 'CRM sync', ...EVERY_OPTIONAL_FIELD }
+    const response = await api
+      .post('/webhooks')
+      .json(subscriptionBody('https://example.com/hook', fields))
     response.assertStatus(201)
     const body = response.body()
-    assert.containsSubset(body, {
-      name: 'CRM sync',
-      description: 'Orders to the CRM',
-      events: ['on_create', 'on_update'],
-      is_active: false,
-      headers: { 'X-Team': 'a' },
-      auth: { type: 'basic', username: 'u' },
-      secret_header: { name: 'X-Webhook-Secret' },
-      notification_emails: ['ops@example.com'],
-      environments: ['production'],
-      metadata: { team: 'crm', tier: 2 },
-    })
+    const { auth, secret_header: secretHeader, ...plain } = fields
+    assert.containsSubset(body, plain)
     assert.deepEqual(body.auth, { type: 'basic', username: 'u' })
     assert.deepEqual(body.secret_header, { name: 'X-Webhook-Secret' })
 
-    const shown = await client.get(await apiPath(`/webhooks/${body.id}`)).bearerToken(token)
+    const shown = await api.get(`/webhooks/${body.id}`)
     shown.assertStatus(200)
     const { secret, ...withoutSecret } = body
     assert.deepEqual(shown.body(), withoutSecret)
     const text = JSON.stringify(shown.body())
-    for (const hidden of [secret, 'basic-password-123', 'shared-secret-value']) {
+    const hiddenValues = [secret, auth.password, secretHeader.value]
+    for (const hidden of hiddenValues) {
       assert.notInclude(text, hidden)
     }
 
     const row = await db.from('exo_subscriptions').where('id', body.id).firstOrFail()
     const raw = JSON.stringify(row)
-    for (const hidden of [secret, 'basic-password-123', 'shared-secret-value']) {
+    for (const hidden of hiddenValues) {
       assert.notInclude(raw, hidden, 'secrets and credentials are encrypted at rest')
     }
   })
 
   test('a bearer auth is read back as {type: "bearer"}', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(
-        subscriptionBody('https://example.com/hook', {
-          auth: { type: 'bearer', token: 'receiver-token-xyz' },
-        })
-      )
+    const { api } = await apiUser(client)
+    const response = await api.post('/webhooks').json(
+      subscriptionBody('https://example.com/hook', {
+        auth: { type: 'bearer', token: 'receiver-token-xyz' },
+      })
+    )
     response.assertStatus(201)
     assert.deepEqual(response.body().auth, { type: 'bearer' })
     assert.notInclude(JSON.stringify(response.body()), 'receiver-token-xyz')
@@ -146,28 +134,18 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token } = await apiUser()
     const secret = clientSecret()
-
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(
-        subscriptionBody(receiver.url, {
-          secret,
-          headers: { 'X-Team': 'a' },
-          auth: { type: 'bearer', token: 'receiver-token-xyz' },
-          secret_header: { name: 'X-Webhook-Secret', value: 'shared-secret-value' },
-        })
-      )
-    response.assertStatus(201)
+    const { response, request } = await createdThenDelivered(
+      { client, cleanup },
+      {
+        secret,
+        headers: { 'X-Team': 'a' },
+        auth: { type: 'bearer', token: 'receiver-token-xyz' },
+        secret_header: { name: 'X-Webhook-Secret', value: 'shared-secret-value' },
+      }
+    )
     assert.equal(response.body().secret, secret)
     assert.equal(response.body().masked_secret, `whsec_****${secret.slice(-4)}`)
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
 
     assert.deepEqual(new Webhook(secret).verify(request.body, request.headers as any), request.json)
     const hmac = createHmac('sha256', secret).update(request.body).digest('hex')
@@ -178,14 +156,13 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
   })
 
   test('the largest headers and metadata it accepts are stored', async ({ client, assert }) => {
-    const { token } = await apiUser()
+    const { api } = await apiUser(client)
     const headers = Object.fromEntries(
       Array.from({ length: 50 }, (_, index) => [`X-${index}`.padEnd(100, 'h'), 'v'.repeat(2000)])
     )
     const metadata = { notes: 'm'.repeat(8000) }
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
+    const response = await api
+      .post('/webhooks')
       .json(subscriptionBody('https://example.com/hook', { headers, metadata }))
     response.assertStatus(201)
     assert.deepEqual(response.body().headers, headers)
@@ -197,55 +174,94 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(
-        subscriptionBody(receiver.url, {
-          auth: { type: 'basic', username: 'u', password: 'basic-password-123' },
-        })
-      )
-    response.assertStatus(201)
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const { request } = await createdThenDelivered(
+      { client, cleanup },
+      { auth: { type: 'basic', username: 'u', password: 'basic-password-123' } }
+    )
     const expected = Buffer.from('u:basic-password-123').toString('base64')
     assert.equal(request.headers['authorization'], `Basic ${expected}`)
   })
 })
 
 test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
-  const cases: { title: string; body: Record<string, unknown>; field: string }[] = [
-    { title: 'missing url', body: { url: undefined }, field: 'url' },
-    { title: 'missing name', body: { name: undefined }, field: 'name' },
-    { title: 'empty name', body: { name: '' }, field: 'name' },
-    { title: 'missing resource', body: { resource: undefined }, field: 'resource' },
-    { title: 'missing events', body: { events: undefined }, field: 'events' },
-    { title: 'ftp url', body: { url: 'ftp://example.com/hook' }, field: 'url' },
-    { title: 'javascript url', body: { url: 'javascript:alert(1)' }, field: 'url' },
-    { title: 'url without scheme', body: { url: 'example.com/hook' }, field: 'url' },
-    {
-      title: 'url longer than 2048',
-      body: { url: `https://example.com/${'a'.repeat(2030)}` },
-      field: 'url',
+  /** What it refuses, under the field its 422 names: each body by its title */
+  const refusals: Record<string, Record<string, Record<string, unknown>>> = {
+    'url': {
+      'missing url': { url: undefined },
+      'ftp url': { url: 'ftp://example.com/hook' },
+      'javascript url': { url: 'javascript:alert(1)' },
+      'url without scheme': { url: 'example.com/hook' },
+      'url longer than 2048': { url: `https://example.com/${'a'.repeat(2030)}` },
     },
-    { title: 'unregistered resource', body: { resource: 'invoice' }, field: 'resource' },
-    {
-      title: 'event not a trigger of the resource',
-      body: { resource: 'note', events: ['on_create'] },
-      field: 'events.0',
+    'name': { 'missing name': { name: undefined }, 'empty name': { name: '' } },
+    'resource': {
+      'missing resource': { resource: undefined },
+      'unregistered resource': { resource: 'invoice' },
     },
-    { title: 'unknown event', body: { events: ['on_create', 'on_save'] }, field: 'events.1' },
-    { title: 'empty events', body: { events: [] }, field: 'events' },
-    { title: 'events not a list', body: { events: 'on_create' }, field: 'events' },
-    { title: 'is_active not a boolean', body: { is_active: 'yes' }, field: 'is_active' },
+    'events': {
+      'missing events': { events: undefined },
+      'empty events': { events: [] },
+      'events not a list': { events: 'on_create' },
+    },
+    'events.0': {
+      'event not a trigger of the resource': { resource: 'note', events: ['on_create'] },
+    },
+    'events.1': { 'unknown event': { events: ['on_create', 'on_save'] } },
+    'is_active': { 'is_active not a boolean': { is_active: 'yes' } },
+    'headers.X Team': { 'header name with a space': { headers: { 'X Team': 'a' } } },
+    'headers.X-Team': {
+      'header value with CR-LF': { headers: { 'X-Team': 'a\r\nX-Injected: 1' } },
+      'header value not a string': { headers: { 'X-Team': 1 } },
+    },
+    'headers': { 'headers not an object': { headers: ['X-Team'] } },
+    'secret_header.name': {
+      'reserved secret header name': { secret_header: { name: 'webhook-signature', value: 'x' } },
+    },
+    'secret_header.value': {
+      'secret header without a value': { secret_header: { name: 'X-Webhook-Secret' } },
+      'secret header value with CR-LF': {
+        secret_header: { name: 'X-Webhook-Secret', value: 'a\r\nb' },
+      },
+    },
+    'auth.type': { 'auth of an unknown type': { auth: { type: 'digest' } } },
+    'auth': { 'auth not an object': { auth: 'basic' } },
+    'auth.password': {
+      'basic auth without a password': { auth: { type: 'basic', username: 'u' } },
+    },
+    'auth.username': {
+      'basic auth without a username': { auth: { type: 'basic', password: 'p' } },
+      'basic auth username with a colon': {
+        auth: { type: 'basic', username: 'a:b', password: 'p' },
+      },
+    },
+    'auth.token': {
+      'bearer auth without a token': { auth: { type: 'bearer' } },
+      'bearer token with CR-LF': { auth: { type: 'bearer', token: 'a\r\nb' } },
+    },
+    'notification_emails.0': {
+      'a bad notification email': { notification_emails: ['not-an-email'] },
+    },
+    'notification_emails.1': {
+      'a bad second notification email': { notification_emails: ['ops@example.com', 'ops@'] },
+    },
+    'notification_emails': {
+      'notification emails not a list': { notification_emails: 'ops@example.com' },
+    },
+    'environments.0': { 'environment with a space': { environments: ['prod uction'] } },
+    'metadata': { 'metadata not an object': { metadata: 'x' } },
+    'secret': {
+      'secret without the whsec_ prefix': { secret: 'abcdefghijklmnopqrstuvwxyz0123456789ABCD' },
+      'secret too short': { secret: 'whsec_abc' },
+      'secret not base64': { secret: `whsec_${'!'.repeat(44)}` },
+      'secret not a string': { secret: 42 },
+    },
+  }
+  const cases = [
+    ...Object.entries(refusals).flatMap(([field, bodies]) =>
+      Object.entries(bodies).map(([title, body]) => ({ title, body, field }))
+    ),
     ...['content-type', 'Host', 'webhook-id', 'X-Exo-Foo', 'user-agent', 'Content-Length'].map(
       (name) => ({
         title: `reserved header ${name}`,
@@ -253,102 +269,14 @@ test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (gro
         field: `headers.${name}`,
       })
     ),
-    {
-      title: 'header name with a space',
-      body: { headers: { 'X Team': 'a' } },
-      field: 'headers.X Team',
-    },
-    {
-      title: 'header value with CR-LF',
-      body: { headers: { 'X-Team': 'a\r\nX-Injected: 1' } },
-      field: 'headers.X-Team',
-    },
-    {
-      title: 'header value not a string',
-      body: { headers: { 'X-Team': 1 } },
-      field: 'headers.X-Team',
-    },
-    { title: 'headers not an object', body: { headers: ['X-Team'] }, field: 'headers' },
-    {
-      title: 'reserved secret header name',
-      body: { secret_header: { name: 'webhook-signature', value: 'x' } },
-      field: 'secret_header.name',
-    },
-    {
-      title: 'secret header without a value',
-      body: { secret_header: { name: 'X-Webhook-Secret' } },
-      field: 'secret_header.value',
-    },
-    {
-      title: 'secret header value with CR-LF',
-      body: { secret_header: { name: 'X-Webhook-Secret', value: 'a\r\nb' } },
-      field: 'secret_header.value',
-    },
-    { title: 'auth of an unknown type', body: { auth: { type: 'digest' } }, field: 'auth.type' },
-    { title: 'auth not an object', body: { auth: 'basic' }, field: 'auth' },
-    {
-      title: 'basic auth without a password',
-      body: { auth: { type: 'basic', username: 'u' } },
-      field: 'auth.password',
-    },
-    {
-      title: 'basic auth without a username',
-      body: { auth: { type: 'basic', password: 'p' } },
-      field: 'auth.username',
-    },
-    {
-      title: 'basic auth username with a colon',
-      body: { auth: { type: 'basic', username: 'a:b', password: 'p' } },
-      field: 'auth.username',
-    },
-    {
-      title: 'bearer auth without a token',
-      body: { auth: { type: 'bearer' } },
-      field: 'auth.token',
-    },
-    {
-      title: 'bearer token with CR-LF',
-      body: { auth: { type: 'bearer', token: 'a\r\nb' } },
-      field: 'auth.token',
-    },
-    {
-      title: 'a bad notification email',
-      body: { notification_emails: ['not-an-email'] },
-      field: 'notification_emails.0',
-    },
-    {
-      title: 'a bad second notification email',
-      body: { notification_emails: ['ops@example.com', 'ops@'] },
-      field: 'notification_emails.1',
-    },
-    {
-      title: 'notification emails not a list',
-      body: { notification_emails: 'ops@example.com' },
-      field: 'notification_emails',
-    },
-    {
-      title: 'environment with a space',
-      body: { environments: ['prod uction'] },
-      field: 'environments.0',
-    },
-    { title: 'metadata not an object', body: { metadata: 'x' }, field: 'metadata' },
-    {
-      title: 'secret without the whsec_ prefix',
-      body: { secret: 'abcdefghijklmnopqrstuvwxyz0123456789ABCD' },
-      field: 'secret',
-    },
-    { title: 'secret too short', body: { secret: 'whsec_abc' }, field: 'secret' },
-    { title: 'secret not base64', body: { secret: `whsec_${'!'.repeat(44)}` }, field: 'secret' },
-    { title: 'secret not a string', body: { secret: 42 }, field: 'secret' },
   ]
 
   test('{title}')
     .with(cases)
     .run(async ({ client, assert }, { body, field }) => {
-      const { user, token } = await apiUser()
-      const response = await client
-        .post(await apiPath('/webhooks'))
-        .bearerToken(token)
+      const { user, api } = await apiUser(client)
+      const response = await api
+        .post('/webhooks')
         .json(subscriptionBody('https://example.com/hook', body))
 
       response.assertStatus(422)
@@ -361,10 +289,7 @@ test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (gro
         assert.isString(error.rule)
         assert.isString(error.message)
       }
-      assert.include(
-        errors.map((error) => error.field),
-        field
-      )
+      assert.include(errorFields(response), field)
       assert.lengthOf(await WebhookSubscription.query().where('user_id', user.id), 0)
     })
 })

@@ -1,23 +1,30 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
+import type { TestContext } from '@japa/runner/core'
 import Order from '#models/order'
-import { apiPath } from '#tests/helpers/api'
+import type { ExoApi } from '#tests/helpers/api'
 import {
-  apiUser,
+  apiSubscribedReceiver,
+  apiSubscription,
   attemptsOf,
+  createSubscription,
   deleteSubscriptions,
   DELIVERY_KEYS,
-  subscriptionBody,
+  errorFields,
+  itemIds,
+  succeededFirstAttempt,
+  walkPages,
 } from '#tests/helpers/api_fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
 /**
- * A receiver that answers every request with `body`.
+ * The URL of a receiver that answers every request with `body`, closed when
+ * the test ends.
  */
-async function startBigReceiver(body: string) {
+async function startBigReceiver(body: string, cleanup: TestContext['cleanup']) {
   const server = createServer((request, response) => {
     request.resume()
     request.on('end', () => {
@@ -27,53 +34,42 @@ async function startBigReceiver(body: string) {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    close() {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
+  cleanup(() => {
+    server.closeAllConnections()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return `http://127.0.0.1:${port}/hook`
+}
+
+/**
+ * Pings the subscription: the ping's answer, and the attempt it logged.
+ */
+async function pinged(api: ExoApi, id: number) {
+  const ping = await api.post(`/webhooks/${id}/ping`)
+  const [attempt] = await attemptsOf(id)
+  return { ping, attempt }
+}
+
+async function pings(api: ExoApi, id: number, count: number) {
+  for (let index = 0; index < count; index++) await api.post(`/webhooks/${id}/ping`)
 }
 
 test.group('API | GET /webhooks/:id/deliveries', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
-
-  async function subscribed(client: any, url: string, overrides = {}) {
-    const { user, token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(url, overrides))
-    response.assertStatus(201)
-    return { user, token, id: response.body().id as number }
-  }
-
-  async function pings(client: any, token: string, id: number, count: number) {
-    for (let index = 0; index < count; index++) {
-      await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
-    }
-  }
+  group.each.teardown(deleteSubscriptions)
 
   test('lists attempts newest first with exactly the Delivery object keys', async ({
     client,
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
     await attemptsOf(id, (rows) => rows.length === 1 && rows[0].status === 'success')
-    await pings(client, token, id, 2)
+    await pings(api, id, 2)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries`)
     response.assertStatus(200)
     const body = response.body()
     assert.deepEqual(Object.keys(body), ['data', 'has_more', 'next_cursor'])
@@ -83,10 +79,7 @@ test.group('API | GET /webhooks/:id/deliveries', (group) => {
     for (const item of body.data) assert.sameMembers(Object.keys(item), DELIVERY_KEYS)
 
     const sentIds = receiver.received.map((request) => request.headers['x-exo-delivery'])
-    assert.deepEqual(
-      body.data.map((item: { id: string }) => item.id),
-      [...sentIds].reverse()
-    )
+    assert.deepEqual(itemIds(body), [...sentIds].reverse())
     const [order] = body.data.slice(-1)
     assert.deepEqual(
       { ...order, duration_ms: 0, created_at: '' },
@@ -94,12 +87,7 @@ test.group('API | GET /webhooks/:id/deliveries', (group) => {
         id: sentIds[0],
         subscription_id: id,
         event_id: receiver.received[0].json.id,
-        event: 'on_create',
-        resource: 'order',
-        attempt: 1,
-        status: 'success',
-        http_status: 200,
-        error: null,
+        ...succeededFirstAttempt('on_create'),
         duration_ms: 0,
         created_at: '',
       }
@@ -109,22 +97,20 @@ test.group('API | GET /webhooks/:id/deliveries', (group) => {
   })
 
   test('filters by status', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver(
+      { client, cleanup },
+      { status: 500 }
+    )
 
     // A failed attempt and its scheduled retry
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await attemptsOf(id, (rows) => rows.length === 2)
     receiver.respondWith(200)
-    await pings(client, token, id, 1)
+    await pings(api, id, 1)
 
     const statuses: Record<string, unknown[]> = {}
     for (const status of ['pending', 'success', 'failed']) {
-      const response = await client
-        .get(await apiPath(`/webhooks/${id}/deliveries`))
-        .qs({ status })
-        .bearerToken(token)
+      const response = await api.get(`/webhooks/${id}/deliveries`).qs({ status })
       response.assertStatus(200)
       statuses[status] = response
         .body()
@@ -146,53 +132,29 @@ test.group('API | GET /webhooks/:id/deliveries', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    await pings(client, token, id, 5)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup })
+    await pings(api, id, 5)
 
-    const all = await client.get(await apiPath(`/webhooks/${id}/deliveries`)).bearerToken(token)
-    const expected = all.body().data.map((item: { id: string }) => item.id)
+    const all = await api.get(`/webhooks/${id}/deliveries`)
+    const expected = itemIds(all.body())
     assert.lengthOf(expected, 5)
     assert.deepEqual(
       expected,
       receiver.received.map((request) => request.headers['x-exo-delivery']).reverse()
     )
 
-    const seen: string[] = []
-    let cursor: string | null = null
-    let pages = 0
-    do {
-      const query: Record<string, unknown> = { limit: 2 }
-      if (cursor) query.cursor = cursor
-      const response = await client
-        .get(await apiPath(`/webhooks/${id}/deliveries`))
-        .qs(query)
-        .bearerToken(token)
-      response.assertStatus(200)
-      seen.push(...response.body().data.map((item: { id: string }) => item.id))
-      cursor = response.body().next_cursor
-      pages++
-    } while (cursor && pages < 10)
-
-    assert.equal(pages, 3)
-    assert.deepEqual(seen, expected)
+    const pages = await walkPages(api, `/webhooks/${id}/deliveries`, { limit: 2 })
+    assert.lengthOf(pages, 3)
+    assert.deepEqual(itemIds(...pages), expected)
   })
 
   test('lists only the attempts of that subscription', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    const other = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(receiver.url))
-    await pings(client, token, id, 1)
-    await pings(client, token, other.body().id, 2)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup })
+    const other = await createSubscription(api, receiver.url)
+    await pings(api, id, 1)
+    await pings(api, other.id, 2)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries`)
     assert.lengthOf(response.body().data, 1)
     assert.equal(response.body().data[0].subscription_id, id)
   })
@@ -210,47 +172,30 @@ test.group('API | GET /webhooks/:id/deliveries', (group) => {
       },
     ])
     .run(async ({ client, assert }, { query, field }) => {
-      const { token, id } = await subscribed(client, 'https://example.com/hook')
-      const response = await client
-        .get(await apiPath(`/webhooks/${id}/deliveries`))
-        .qs(query)
-        .bearerToken(token)
+      const { api, id } = await apiSubscription(client, 'https://example.com/hook')
+      const response = await api.get(`/webhooks/${id}/deliveries`).qs(query)
       response.assertStatus(422)
-      assert.deepEqual(
-        response.body().errors.map((error: { field: string }) => error.field),
-        [field]
-      )
+      assert.deepEqual(errorFields(response), [field])
     })
 })
 
 test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
-
-  async function subscribed(client: any, url: string, overrides = {}) {
-    const { user, token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(url, overrides))
-    response.assertStatus(201)
-    return { user, token, id: response.body().id as number }
-  }
+  group.each.teardown(deleteSubscriptions)
 
   test('shows the attempt with its request and response', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url, {
-      headers: { 'X-Team': 'a' },
-    })
+    const { receiver, user, api, id } = await apiSubscribedReceiver(
+      { client, cleanup },
+      {
+        body: {
+          headers: { 'X-Team': 'a' },
+        },
+      }
+    )
     await Order.create({ userId: user.id, total: 7, status: 'new' })
     const [sent] = await receiver.waitFor(1)
     const [attempt] = await attemptsOf(id, (rows) => rows[0]?.status === 'success')
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     response.assertStatus(200)
     const body = response.body()
     assert.sameMembers(Object.keys(body), [
@@ -264,12 +209,7 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
       id: attempt.id,
       subscription_id: id,
       event_id: sent.json.id,
-      event: 'on_create',
-      resource: 'order',
-      attempt: 1,
-      status: 'success',
-      http_status: 200,
-      error: null,
+      ...succeededFirstAttempt('on_create'),
     })
     assert.match(body.completed_at, ISO_UTC)
     assert.deepEqual(Object.keys(body.request).sort(), ['body', 'headers'])
@@ -292,15 +232,10 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
   })
 
   test('a failed attempt shows what the receiver answered', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
-    const [attempt] = await attemptsOf(id)
+    const { api, id } = await apiSubscribedReceiver({ client, cleanup }, { status: 500 })
+    const { attempt } = await pinged(api, id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     assert.containsSubset(response.body(), {
       status: 'failed',
       http_status: 500,
@@ -312,13 +247,10 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
   test('an attempt that never connected has an empty response', async ({ client, assert }) => {
     const receiver = await startReceiver()
     await receiver.close()
-    const { token, id } = await subscribed(client, receiver.url)
-    await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
-    const [attempt] = await attemptsOf(id)
+    const { api, id } = await apiSubscription(client, receiver.url)
+    const { attempt } = await pinged(api, id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     response.assertStatus(200)
     assert.equal(response.body().status, 'failed')
     assert.isNull(response.body().http_status)
@@ -328,16 +260,15 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
   })
 
   test('a pending attempt has no response yet', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver(
+      { client, cleanup },
+      { status: 500 }
+    )
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     const attempts = await attemptsOf(id, (rows) => rows.length === 2)
     const pending = attempts.find((row) => row.status === 'pending')!
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${pending.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${pending.id}`)
     response.assertStatus(200)
     assert.containsSubset(response.body(), {
       status: 'pending',
@@ -356,51 +287,47 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startBigReceiver('a'.repeat(100 * 1024))
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    const ping = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const { api, id } = await apiSubscription(
+      client,
+      await startBigReceiver('a'.repeat(100 * 1024), cleanup)
+    )
+    const { ping, attempt } = await pinged(api, id)
     ping.assertStatus(200)
-    const [attempt] = await attemptsOf(id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     response.assertStatus(200)
     assert.equal(response.body().status, 'success')
     assert.equal(response.body().response.body, 'a'.repeat(64 * 1024))
   })
 
   test('a binary response body is stored as text', async ({ client, assert, cleanup }) => {
-    const receiver = await startBigReceiver('a\u0000b\u00ff')
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    const ping = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const { api, id } = await apiSubscription(
+      client,
+      await startBigReceiver('a\u0000b\u00ff', cleanup)
+    )
+    const { ping, attempt } = await pinged(api, id)
     ping.assertStatus(200)
-    const [attempt] = await attemptsOf(id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     assert.equal(response.body().status, 'success')
     assert.match(response.body().response.body, /^a.b\u00ff$/)
   })
 
   test('credentials are not in the stored request headers', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url, {
-      auth: { type: 'basic', username: 'u', password: 'basic-password-123' },
-      secret_header: { name: 'X-Webhook-Secret', value: 'shared-secret-value' },
-    })
-    await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const { receiver, api, id } = await apiSubscribedReceiver(
+      { client, cleanup },
+      {
+        body: {
+          auth: { type: 'basic', username: 'u', password: 'basic-password-123' },
+          secret_header: { name: 'X-Webhook-Secret', value: 'shared-secret-value' },
+        },
+      }
+    )
+    const { attempt } = await pinged(api, id)
     const [sent] = receiver.received
     assert.equal(sent.headers['x-webhook-secret'], 'shared-secret-value')
-    const [attempt] = await attemptsOf(id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     const headers = response.body().request.headers
     const text = JSON.stringify(response.body())
     assert.notInclude(text, 'basic-password-123')
@@ -416,18 +343,18 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url, {
-      auth: { type: 'bearer', token: 'receiver-token-xyz' },
-    })
-    await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const { receiver, api, id } = await apiSubscribedReceiver(
+      { client, cleanup },
+      {
+        body: {
+          auth: { type: 'bearer', token: 'receiver-token-xyz' },
+        },
+      }
+    )
+    const { attempt } = await pinged(api, id)
     assert.equal(receiver.received[0].headers['authorization'], 'Bearer receiver-token-xyz')
-    const [attempt] = await attemptsOf(id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     assert.notInclude(JSON.stringify(response.body()), 'receiver-token-xyz')
   })
 
@@ -437,10 +364,8 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
       { title: 'not an attempt id', deliveryId: () => 'nope' },
     ])
     .run(async ({ client, assert }, { deliveryId }) => {
-      const { token, id } = await subscribed(client, 'https://example.com/hook')
-      const response = await client
-        .get(await apiPath(`/webhooks/${id}/deliveries/${deliveryId()}`))
-        .bearerToken(token)
+      const { api, id } = await apiSubscription(client, 'https://example.com/hook')
+      const response = await api.get(`/webhooks/${id}/deliveries/${deliveryId()}`)
       response.assertStatus(404)
       assert.deepEqual(Object.keys(response.body()), ['message'])
     })
@@ -450,19 +375,11 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    const other = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(receiver.url))
-    await client.post(await apiPath(`/webhooks/${other.body().id}/ping`)).bearerToken(token)
-    const [attempt] = await attemptsOf(other.body().id)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup })
+    const other = await createSubscription(api, receiver.url)
+    const { attempt } = await pinged(api, other.id)
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${id}/deliveries/${attempt.id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${id}/deliveries/${attempt.id}`)
     response.assertStatus(404)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })

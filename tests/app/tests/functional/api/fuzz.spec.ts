@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import fc from 'fast-check'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import env from '#start/env'
 import Order from '#models/order'
-import type User from '#models/user'
 import { apiPath, tokenFor } from '#tests/helpers/api'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { OpenApiValidator } from '#tests/helpers/openapi'
-import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { closedUrl, startReceiver } from '#tests/helpers/receiver'
 
 /**
  * Property-based fuzzing of every endpoint with a valid token: random JSON,
@@ -515,7 +513,7 @@ function request(
 
 async function send(base: URL, token: string, spec: OpenApiValidator, sent: Sent) {
   const path = sent.route.replace(/:([A-Za-z]+)/g, (_, name: string) => sent.params[name])
-  const url = `${await apiPath(path)}${sent.query ? `?${sent.query}` : ''}`
+  const url = `${apiPath(path)}${sent.query ? `?${sent.query}` : ''}`
   const headers: Record<string, string> = { authorization: `Bearer ${token}` }
   if (sent.body?.contentType) headers['content-type'] = sent.body.contentType
   requests++
@@ -562,17 +560,7 @@ async function send(base: URL, token: string, spec: OpenApiValidator, sent: Sent
   return status
 }
 
-async function closedPort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', (group) => {
-  let receiver: Receiver
-  let user: User
   let token: string
   let spec: OpenApiValidator
   let base: URL
@@ -588,14 +576,14 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
   group.setup(async () => {
     startedAt = Date.now()
     base = new URL(`http://${env.get('HOST')}:${env.get('PORT')}`)
-    const response = await fetch(new URL(await apiPath('/openapi.json'), base))
+    const response = await fetch(new URL(apiPath('/openapi.json'), base))
     spec = new OpenApiValidator((await response.json()) as Record<string, any>)
-    receiver = await startReceiver()
-    urls = [receiver.url, `http://127.0.0.1:${await closedPort()}/hook`]
+    const receiver = await startReceiver()
+    urls = [receiver.url, await closedUrl()]
 
-    user = await createUser()
-    const { value } = await tokenFor(user)
-    token = value
+    const user = await createUser()
+    const issued = await tokenFor(user)
+    token = issued.value
     const other = await createUser()
     const othersSubscription = await subscribe(other, receiver.url)
     ids.others = String(othersSubscription.id)

@@ -2,8 +2,14 @@ import { test } from '@japa/runner'
 import { WebhookSubscription } from 'adonis-exo'
 import type User from '#models/user'
 import { subscribe } from '#tests/helpers/fixtures'
-import { apiPath } from '#tests/helpers/api'
-import { apiUser, deleteSubscriptions, SUBSCRIPTION_KEYS } from '#tests/helpers/api_fixtures'
+import {
+  apiUser,
+  deleteSubscriptions,
+  errorFields,
+  itemIds,
+  SUBSCRIPTION_KEYS,
+  walkPages,
+} from '#tests/helpers/api_fixtures'
 
 async function subscriptionsOf(user: User, count: number) {
   const created: WebhookSubscription[] = []
@@ -22,27 +28,22 @@ function newestFirst(ids: number[]) {
 }
 
 test.group('API | GET /webhooks', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('lists the subscriptions of the caller, newest first, without secrets', async ({
     client,
     assert,
   }) => {
-    const { user, token } = await apiUser()
+    const { user, api } = await apiUser(client)
     const created = await subscriptionsOf(user, 3)
 
-    const response = await client.get(await apiPath('/webhooks')).bearerToken(token)
+    const response = await api.get('/webhooks')
     response.assertStatus(200)
     const body = response.body()
     assert.deepEqual(Object.keys(body), ['data', 'has_more', 'next_cursor'])
     assert.isFalse(body.has_more)
     assert.isNull(body.next_cursor)
-    assert.deepEqual(
-      body.data.map((item: { id: number }) => item.id),
-      newestFirst(idsOf(created))
-    )
+    assert.deepEqual(itemIds(body), newestFirst(idsOf(created)))
     for (const item of body.data) {
       assert.sameMembers(Object.keys(item), SUBSCRIPTION_KEYS)
       assert.notProperty(item, 'secret')
@@ -51,8 +52,8 @@ test.group('API | GET /webhooks', (group) => {
   })
 
   test('an empty list has no next page', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const response = await client.get(await apiPath('/webhooks')).bearerToken(token)
+    const { api } = await apiUser(client)
+    const response = await api.get('/webhooks')
     response.assertStatus(200)
     assert.deepEqual(response.body(), { data: [], has_more: false, next_cursor: null })
   })
@@ -61,46 +62,34 @@ test.group('API | GET /webhooks', (group) => {
     client,
     assert,
   }) => {
-    const owner = await apiUser()
-    const other = await apiUser()
-    const admin = await apiUser({ isAdmin: true })
+    const owner = await apiUser(client)
+    const other = await apiUser(client)
+    const admin = await apiUser(client, { isAdmin: true })
     const mine = await subscriptionsOf(owner.user, 2)
     await subscriptionsOf(other.user, 2)
 
-    const response = await client.get(await apiPath('/webhooks')).bearerToken(owner.token)
-    assert.deepEqual(
-      response.body().data.map((item: { id: number }) => item.id),
-      newestFirst(idsOf(mine))
-    )
-    const forAdmin = await client.get(await apiPath('/webhooks')).bearerToken(admin.token)
+    const response = await owner.api.get('/webhooks')
+    assert.deepEqual(itemIds(response.body()), newestFirst(idsOf(mine)))
+    const forAdmin = await admin.api.get('/webhooks')
     assert.deepEqual(forAdmin.body().data, [])
   })
 
   test('pages hold 50 subscriptions unless limit says otherwise', async ({ client, assert }) => {
-    const { user, token } = await apiUser()
+    const { user, api } = await apiUser(client)
     const created = await subscriptionsOf(user, 52)
 
-    const firstPage = await client.get(await apiPath('/webhooks')).bearerToken(token)
+    const firstPage = await api.get('/webhooks')
     firstPage.assertStatus(200)
     assert.lengthOf(firstPage.body().data, 50)
     assert.isTrue(firstPage.body().has_more)
     assert.isString(firstPage.body().next_cursor)
 
-    const all = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ limit: 200 })
-      .bearerToken(token)
+    const all = await api.get('/webhooks').qs({ limit: 200 })
     assert.lengthOf(all.body().data, 52)
     assert.isFalse(all.body().has_more)
 
-    const one = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ limit: 1 })
-      .bearerToken(token)
-    assert.deepEqual(
-      one.body().data.map((item: { id: number }) => item.id),
-      [Number(created[51].id)]
-    )
+    const one = await api.get('/webhooks').qs({ limit: 1 })
+    assert.deepEqual(itemIds(one.body()), [Number(created[51].id)])
     assert.isTrue(one.body().has_more)
   })
 
@@ -108,83 +97,44 @@ test.group('API | GET /webhooks', (group) => {
     client,
     assert,
   }) => {
-    const { user, token } = await apiUser()
+    const { user, api } = await apiUser(client)
     const created = await subscriptionsOf(user, 7)
 
-    const seen: number[] = []
-    let cursor: string | null = null
-    let pages = 0
-    do {
-      const query: Record<string, unknown> = { limit: 2 }
-      if (cursor) query.cursor = cursor
-      const response = await client
-        .get(await apiPath('/webhooks'))
-        .qs(query)
-        .bearerToken(token)
-      response.assertStatus(200)
-      const body = response.body()
-      seen.push(...body.data.map((item: { id: number }) => item.id))
-      assert.equal(body.has_more, body.next_cursor !== null)
-      cursor = body.next_cursor
-      pages++
-    } while (cursor && pages < 10)
+    const pages = await walkPages(api, '/webhooks', { limit: 2 })
+    for (const page of pages) assert.equal(page.has_more, page.next_cursor !== null)
 
-    assert.equal(pages, 4)
-    assert.deepEqual(seen, newestFirst(idsOf(created)))
+    assert.lengthOf(pages, 4)
+    assert.deepEqual(itemIds(...pages), newestFirst(idsOf(created)))
   })
 
   test('a subscription created while walking does not shift the pages', async ({
     client,
     assert,
   }) => {
-    const { user, token } = await apiUser()
+    const { user, api } = await apiUser(client)
     const created = await subscriptionsOf(user, 4)
 
-    const first = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ limit: 2 })
-      .bearerToken(token)
+    const first = await api.get('/webhooks').qs({ limit: 2 })
     await subscribe(user, 'https://example.com/late')
-    const second = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ limit: 2, cursor: first.body().next_cursor })
-      .bearerToken(token)
+    const second = await api.get('/webhooks').qs({ limit: 2, cursor: first.body().next_cursor })
 
-    const seen = [...first.body().data, ...second.body().data].map(
-      (item: { id: number }) => item.id
-    )
-    assert.deepEqual(seen, newestFirst(idsOf(created)))
+    assert.deepEqual(itemIds(first.body(), second.body()), newestFirst(idsOf(created)))
     assert.isFalse(second.body().has_more)
   })
 
   test('filters by resource', async ({ client, assert }) => {
-    const { user, token } = await apiUser()
+    const { user, api } = await apiUser(client)
     const order = await subscribe(user, 'https://example.com/order')
     const note = await subscribe(user, 'https://example.com/note', {
       resource: 'note',
       events: ['on_delete'],
     })
 
-    const notes = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ resource: 'note' })
-      .bearerToken(token)
-    assert.deepEqual(
-      notes.body().data.map((item: { id: number }) => item.id),
-      [Number(note.id)]
-    )
-    const orders = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ resource: 'order' })
-      .bearerToken(token)
-    assert.deepEqual(
-      orders.body().data.map((item: { id: number }) => item.id),
-      [Number(order.id)]
-    )
-    const none = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ resource: 'invoice' })
-      .bearerToken(token)
+    const notes = await api.get('/webhooks').qs({ resource: 'note' })
+    assert.deepEqual(itemIds(notes.body()), [Number(note.id)])
+    const orders = await api.get('/webhooks').qs({ resource: 'order' })
+    assert.deepEqual(itemIds(orders.body()), [Number(order.id)])
+    const none = await api.get('/webhooks').qs({ resource: 'invoice' })
     assert.deepEqual(none.body().data, [])
   })
 
@@ -196,72 +146,42 @@ test.group('API | GET /webhooks', (group) => {
       { value: '0', active: false },
     ])
     .run(async ({ client, assert }, { value, active }) => {
-      const { user, token } = await apiUser()
+      const { user, api } = await apiUser(client)
       const on = await subscribe(user, 'https://example.com/on')
       const off = await subscribe(user, 'https://example.com/off', { isActive: false })
 
-      const response = await client
-        .get(await apiPath('/webhooks'))
-        .qs({ is_active: value })
-        .bearerToken(token)
+      const response = await api.get('/webhooks').qs({ is_active: value })
       response.assertStatus(200)
-      assert.deepEqual(
-        response.body().data.map((item: { id: number }) => item.id),
-        [Number(active ? on.id : off.id)]
-      )
+      assert.deepEqual(itemIds(response.body()), [Number(active ? on.id : off.id)])
       assert.equal(response.body().data[0].is_active, active)
     })
 
   test('the filters combine with the cursor', async ({ client, assert }) => {
-    const { user, token } = await apiUser()
+    const { user, api } = await apiUser(client)
     const active: WebhookSubscription[] = []
     for (let index = 0; index < 5; index++) {
       active.push(await subscribe(user, `https://example.com/on/${index}`))
       await subscribe(user, `https://example.com/off/${index}`, { isActive: false })
     }
 
-    const seen: number[] = []
-    let cursor: string | null = null
-    do {
-      const query: Record<string, unknown> = { limit: 2, is_active: true }
-      if (cursor) query.cursor = cursor
-      const response = await client
-        .get(await apiPath('/webhooks'))
-        .qs(query)
-        .bearerToken(token)
-      seen.push(...response.body().data.map((item: { id: number }) => item.id))
-      cursor = response.body().next_cursor
-    } while (cursor)
-
-    assert.deepEqual(seen, newestFirst(idsOf(active)))
+    const pages = await walkPages(api, '/webhooks', { limit: 2, is_active: true })
+    assert.deepEqual(itemIds(...pages), newestFirst(idsOf(active)))
   })
 
   test('refuses limit={limit} with a 422 naming limit')
     .with([{ limit: '0' }, { limit: '201' }, { limit: 'abc' }, { limit: '-1' }, { limit: '1.5' }])
     .run(async ({ client, assert }, { limit }) => {
-      const { token } = await apiUser()
-      const response = await client
-        .get(await apiPath('/webhooks'))
-        .qs({ limit })
-        .bearerToken(token)
+      const { api } = await apiUser(client)
+      const response = await api.get('/webhooks').qs({ limit })
       response.assertStatus(422)
-      assert.deepEqual(
-        response.body().errors.map((error: { field: string }) => error.field),
-        ['limit']
-      )
+      assert.deepEqual(errorFields(response), ['limit'])
     })
 
   test('refuses is_active=maybe with a 422 naming is_active', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const response = await client
-      .get(await apiPath('/webhooks'))
-      .qs({ is_active: 'maybe' })
-      .bearerToken(token)
+    const { api } = await apiUser(client)
+    const response = await api.get('/webhooks').qs({ is_active: 'maybe' })
     response.assertStatus(422)
-    assert.deepEqual(
-      response.body().errors.map((error: { field: string }) => error.field),
-      ['is_active']
-    )
+    assert.deepEqual(errorFields(response), ['is_active'])
   })
 
   test('refuses a cursor it did not issue with a 422 naming cursor: {cursor}')
@@ -274,16 +194,10 @@ test.group('API | GET /webhooks', (group) => {
       { cursor: 'x'.repeat(300) },
     ])
     .run(async ({ client, assert }, { cursor }) => {
-      const { user, token } = await apiUser()
+      const { user, api } = await apiUser(client)
       await subscribe(user, 'https://example.com/hook')
-      const response = await client
-        .get(await apiPath('/webhooks'))
-        .qs({ cursor })
-        .bearerToken(token)
+      const response = await api.get('/webhooks').qs({ cursor })
       response.assertStatus(422)
-      assert.deepEqual(
-        response.body().errors.map((error: { field: string }) => error.field),
-        ['cursor']
-      )
+      assert.deepEqual(errorFields(response), ['cursor'])
     })
 })

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
@@ -10,8 +9,9 @@ import Order from '#models/order'
 import type User from '#models/user'
 import { apiPath, tokenFor } from '#tests/helpers/api'
 import { createUser } from '#tests/helpers/fixtures'
+import { EVERY_OPTIONAL_FIELD } from '#tests/helpers/api_fixtures'
 import { apiRoutes, OpenApiValidator } from '#tests/helpers/openapi'
-import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { closedUrl, startReceiver, type Receiver } from '#tests/helpers/receiver'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -31,7 +31,7 @@ const seen = new Set<string>()
 
 async function documentFrom(client: ApiClient) {
   if (!spec) {
-    const response = await client.get(await apiPath('/openapi.json'))
+    const response = await client.get(apiPath('/openapi.json'))
     if (response.status() !== 200) {
       throw new Error(`GET /openapi.json answered ${response.status()}: ${response.text()}`)
     }
@@ -50,7 +50,7 @@ async function call(client: ApiClient, method: Method, route: string, options: C
   const path = route.replace(/:([A-Za-z]+)/g, (_, name: string) =>
     encodeURIComponent(String(options.params![name]))
   )
-  let request = client.request(await apiPath(path), method)
+  let request = client.request(apiPath(path), method)
   if (options.token) request = request.bearerToken(options.token)
   if (options.qs !== undefined) {
     request =
@@ -82,18 +82,31 @@ async function bearer(user: User) {
   return value
 }
 
-/** A loopback port nothing listens on */
-async function closedPort() {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 function attemptId() {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
   return `dlv_${[...randomBytes(26)].map((byte) => alphabet[byte % 32]).join('')}`
+}
+
+/**
+ * A pending attempt of the subscription at the event, due tomorrow: no
+ * request was sent for it yet.
+ */
+function pendingAttempt(subscriptionId: number, eventId: string, attempt: number) {
+  return WebhookDelivery.create({
+    id: attemptId(),
+    subscriptionId,
+    eventId,
+    attempt,
+    status: 'pending',
+    httpStatus: null,
+    error: null,
+    durationMs: null,
+    requestHeaders: null,
+    responseHeaders: null,
+    responseBody: null,
+    scheduledAt: DateTime.now().plus({ days: 1 }),
+    completedAt: null,
+  })
 }
 
 const OPERATIONS: { method: Method; route: string }[] = [
@@ -171,12 +184,12 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     assert,
     client,
   }) => {
-    const response = await client.get(await apiPath('/openapi.json'))
+    const response = await client.get(apiPath('/openapi.json'))
     response.assertStatus(200)
     assert.equal(response.type(), 'application/json')
     const document = new OpenApiValidator(response.body())
     spec = document
-    assert.deepEqual(response.body().servers, [{ url: await apiPath('') }])
+    assert.deepEqual(response.body().servers, [{ url: apiPath('') }])
 
     const routes = await apiRoutes()
     assert.isAbove(routes.length, 14)
@@ -235,13 +248,7 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
 
   test('POST /webhooks: 201 with every field, 422 for bad input', async ({ assert, client }) => {
     const full = await createSubscription(client, {
-      description: 'Everything set',
-      events: ['on_create', 'on_update'],
-      is_active: false,
-      headers: { 'X-Team': 'a' },
-      auth: { type: 'basic', username: 'u', password: 'p' },
-      secret_header: { name: 'X-Webhook-Secret', value: 's3cret' },
-      notification_emails: ['ops@example.com'],
+      ...EVERY_OPTIONAL_FIELD,
       environments: ['test', 'production'],
       metadata: { team: 'crm', nested: { ok: true } },
     })
@@ -402,7 +409,7 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     }
 
     const closed = await createSubscription(client, {
-      url: `http://127.0.0.1:${await closedPort()}/hook`,
+      url: await closedUrl(),
     })
     const { status, body } = await call(client, 'POST', '/webhooks/:id/ping', {
       token,
@@ -425,21 +432,7 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     receiver.respondWith(503)
     await call(client, 'POST', '/webhooks/:id/ping', { token, params: { id } })
     receiver.respondWith(200)
-    const pending = await WebhookDelivery.create({
-      id: attemptId(),
-      subscriptionId: id,
-      eventId: attempt.event_id,
-      attempt: 99,
-      status: 'pending',
-      httpStatus: null,
-      error: null,
-      durationMs: null,
-      requestHeaders: null,
-      responseHeaders: null,
-      responseBody: null,
-      scheduledAt: DateTime.now().plus({ days: 1 }),
-      completedAt: null,
-    })
+    const pending = await pendingAttempt(id, attempt.event_id, 99)
 
     const { body: all } = await call(client, 'GET', '/webhooks/:id/deliveries', {
       token,
@@ -559,21 +552,7 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     client,
   }) => {
     const mine = await createSubscription(client)
-    const attempt = await WebhookDelivery.create({
-      id: attemptId(),
-      subscriptionId: mine.id,
-      eventId: `evt_${attemptId().slice(4)}`,
-      attempt: 1,
-      status: 'pending',
-      httpStatus: null,
-      error: null,
-      durationMs: null,
-      requestHeaders: null,
-      responseHeaders: null,
-      responseBody: null,
-      scheduledAt: DateTime.now().plus({ days: 1 }),
-      completedAt: null,
-    })
+    const attempt = await pendingAttempt(mine.id, `evt_${attemptId().slice(4)}`, 1)
     const withId = OPERATIONS.filter(({ route }) => route.includes(':id'))
     for (const { method, route } of withId) {
       const cases = [

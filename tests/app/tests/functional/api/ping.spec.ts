@@ -2,35 +2,30 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import { Webhook } from 'standardwebhooks'
 import { WebhookDelivery } from 'adonis-exo'
-import { apiPath } from '#tests/helpers/api'
-import { apiUser, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
-import { startReceiver } from '#tests/helpers/receiver'
+import {
+  apiSubscribedReceiver,
+  apiSubscription,
+  deleteSubscriptions,
+  succeededFirstAttempt,
+} from '#tests/helpers/api_fixtures'
+import type { ExoApi } from '#tests/helpers/api'
+import { closedUrl } from '#tests/helpers/receiver'
+
+function ping(api: ExoApi, id: number) {
+  return api.post(`/webhooks/${id}/ping`)
+}
 
 test.group('API | POST /webhooks/:id/ping', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
-
-  async function subscribed(client: any, url: string) {
-    const { user, token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(url))
-    response.assertStatus(201)
-    return { user, token, id: response.body().id as number, secret: response.body().secret }
-  }
+  group.each.teardown(deleteSubscriptions)
 
   test('a live receiver: 200 {http_status, duration_ms}, and it got a signed ping', async ({
     client,
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id, secret } = await subscribed(client, receiver.url)
+    const { receiver, api, id, secret } = await apiSubscribedReceiver({ client, cleanup })
 
-    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const response = await ping(api, id)
     response.assertStatus(200)
     assert.deepEqual(Object.keys(response.body()).sort(), ['duration_ms', 'http_status'])
     assert.equal(response.body().http_status, 200)
@@ -51,11 +46,9 @@ test.group('API | POST /webhooks/:id/ping', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup }, { status: 500 })
 
-    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const response = await ping(api, id)
     response.assertStatus(502)
     assert.deepEqual(Object.keys(response.body()).sort(), ['duration_ms', 'error', 'http_status'])
     assert.equal(response.body().http_status, 500)
@@ -65,11 +58,9 @@ test.group('API | POST /webhooks/:id/ping', (group) => {
   })
 
   test('a redirect is a failure too: 502 with its status', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 302 })
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
+    const { api, id } = await apiSubscribedReceiver({ client, cleanup }, { status: 302 })
 
-    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const response = await ping(api, id)
     response.assertStatus(502)
     assert.equal(response.body().http_status, 302)
   })
@@ -78,11 +69,9 @@ test.group('API | POST /webhooks/:id/ping', (group) => {
     client,
     assert,
   }) => {
-    const receiver = await startReceiver()
-    await receiver.close()
-    const { token, id } = await subscribed(client, receiver.url)
+    const { api, id } = await apiSubscription(client, await closedUrl())
 
-    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const response = await ping(api, id)
     response.assertStatus(502)
     assert.deepEqual(Object.keys(response.body()).sort(), ['duration_ms', 'error', 'http_status'])
     assert.isNull(response.body().http_status)
@@ -92,36 +81,27 @@ test.group('API | POST /webhooks/:id/ping', (group) => {
   })
 
   test('the ping shows in the deliveries log', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup })
 
-    const ping = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const pinged = await ping(api, id)
     const [request] = receiver.received
 
-    const log = await client.get(await apiPath(`/webhooks/${id}/deliveries`)).bearerToken(token)
+    const log = await api.get(`/webhooks/${id}/deliveries`)
     log.assertStatus(200)
     assert.lengthOf(log.body().data, 1)
     assert.containsSubset(log.body().data[0], {
       id: request.headers['x-exo-delivery'],
       subscription_id: id,
       event_id: request.json.id,
-      event: 'ping',
-      resource: 'order',
-      attempt: 1,
-      status: 'success',
-      http_status: 200,
-      error: null,
-      duration_ms: ping.body().duration_ms,
+      ...succeededFirstAttempt('ping'),
+      duration_ms: pinged.body().duration_ms,
     })
   })
 
   test('a failed ping is logged and never retried', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 503 })
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup }, { status: 503 })
 
-    const response = await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const response = await ping(api, id)
     response.assertStatus(502)
     await sleep(300)
 

@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import Order from '#models/order'
 import type User from '#models/user'
-import { apiPath } from '#tests/helpers/api'
+import type { ExoApi } from '#tests/helpers/api'
 import {
+  apiSubscribedReceiver,
+  apiSubscription,
   apiUser,
   attemptsOf,
+  createSubscription,
   deleteSubscriptions,
-  subscriptionBody,
+  errorFields,
 } from '#tests/helpers/api_fixtures'
 import { startReceiver, type Receiver } from '#tests/helpers/receiver'
 
@@ -25,35 +28,28 @@ async function deliveredOrders(user: User, receiver: Receiver, count: number) {
   return ids
 }
 
-async function subscribed(client: any, url: string, overrides = {}) {
-  const { user, token } = await apiUser()
-  const response = await client
-    .post(await apiPath('/webhooks'))
-    .bearerToken(token)
-    .json(subscriptionBody(url, overrides))
-  response.assertStatus(201)
-  return { user, token, id: response.body().id as number }
+/**
+ * Asks for a replay: the body of the answer, once checked to be a 202.
+ */
+async function replay(api: ExoApi, id: number, body: Record<string, unknown>) {
+  const response = await api.post(`/webhooks/${id}/replay`).json(body)
+  response.assertStatus(202)
+  return response.body()
 }
 
 test.group('API | POST /webhooks/:id/deliveries/:deliveryId/redeliver', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('answers 202 and the receiver gets the same event again, as a new attempt', async ({
     client,
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     await deliveredOrders(user, receiver, 1)
     const [first] = await attemptsOf(id, (rows) => rows[0]?.status === 'success')
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/deliveries/${first.id}/redeliver`))
-      .bearerToken(token)
+    const response = await api.post(`/webhooks/${id}/deliveries/${first.id}/redeliver`)
     response.assertStatus(202)
     assert.equal(response.body().event_id, first.eventId)
     assert.match(response.body().id, /^dlv_/)
@@ -83,16 +79,12 @@ test.group('API | POST /webhooks/:id/deliveries/:deliveryId/redeliver', (group) 
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const { token, id } = await subscribed(client, receiver.url)
-    await client.post(await apiPath(`/webhooks/${id}/ping`)).bearerToken(token)
+    const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup }, { status: 500 })
+    await api.post(`/webhooks/${id}/ping`)
     const [failed] = await attemptsOf(id)
     receiver.respondWith(200)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/deliveries/${failed.id}/redeliver`))
-      .bearerToken(token)
+    const response = await api.post(`/webhooks/${id}/deliveries/${failed.id}/redeliver`)
     response.assertStatus(202)
     const [, again] = await receiver.waitFor(2)
     assert.equal(again.json.event, 'ping')
@@ -101,28 +93,24 @@ test.group('API | POST /webhooks/:id/deliveries/:deliveryId/redeliver', (group) 
   })
 
   test('an unknown delivery id is a 404', async ({ client, assert }) => {
-    const { token, id } = await subscribed(client, 'https://example.com/hook')
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/deliveries/dlv_01J0000000000000000000000/redeliver`))
-      .bearerToken(token)
+    const { api, id } = await apiSubscription(client, 'https://example.com/hook')
+    const response = await api.post(
+      `/webhooks/${id}/deliveries/dlv_01J0000000000000000000000/redeliver`
+    )
     response.assertStatus(404)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
 })
 
 test.group('API | POST /webhooks/:id/replay', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('{event_id}: 202 {queued}, every matching event from that one on is sent again', async ({
     client,
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     const eventIds = await deliveredOrders(user, receiver, 4)
 
     // Events this subscription never matched: another trigger, another owner's order
@@ -131,21 +119,15 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
     eventIds.push(sentinel[4].json.id)
     order.total = 2
     await order.save()
-    const stranger = await apiUser()
+    const stranger = await apiUser(client)
     await Order.create({ userId: stranger.user.id, total: 1, status: 'new' })
     await sleep(300)
     assert.lengthOf(receiver.received, 5)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/replay`))
-      .bearerToken(token)
-      .json({ event_id: eventIds[1] })
-    response.assertStatus(202)
-    assert.deepEqual(response.body(), { queued: 4 })
+    assert.deepEqual(await replay(api, id, { event_id: eventIds[1] }), { queued: 4 })
 
-    const received = await receiver.waitFor(9)
-    await sleep(300)
-    assert.lengthOf(receiver.received, 9)
+    const received = await receiver.settle(9)
+    assert.lengthOf(received, 9)
     assert.sameMembers(
       received.slice(5).map((request) => request.json.id),
       eventIds.slice(1)
@@ -161,17 +143,10 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     const eventIds = await deliveredOrders(user, receiver, 3)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/replay`))
-      .bearerToken(token)
-      .json({ event_id: eventIds[2] })
-    response.assertStatus(202)
-    assert.deepEqual(response.body(), { queued: 1 })
+    assert.deepEqual(await replay(api, id, { event_id: eventIds[2] }), { queued: 1 })
     const received = await receiver.waitFor(4)
     assert.equal(received[3].json.id, eventIds[2])
   })
@@ -181,24 +156,16 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     await deliveredOrders(user, receiver, 2)
     await sleep(1100)
     const since = new Date().toISOString()
     const later = await deliveredOrders(user, receiver, 3)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/replay`))
-      .bearerToken(token)
-      .json({ since })
-    response.assertStatus(202)
-    assert.deepEqual(response.body(), { queued: 3 })
+    assert.deepEqual(await replay(api, id, { since }), { queued: 3 })
 
-    const received = await receiver.waitFor(8)
-    await sleep(300)
-    assert.lengthOf(receiver.received, 8)
+    const received = await receiver.settle(8)
+    assert.lengthOf(received, 8)
     assert.sameMembers(
       received.slice(5).map((request) => request.json.id),
       later
@@ -206,17 +173,11 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
   })
 
   test('{since} in the future queues nothing', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     await deliveredOrders(user, receiver, 1)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/replay`))
-      .bearerToken(token)
-      .json({ since: new Date(Date.now() + 3_600_000).toISOString() })
-    response.assertStatus(202)
-    assert.deepEqual(response.body(), { queued: 0 })
+    const since = new Date(Date.now() + 3_600_000).toISOString()
+    assert.deepEqual(await replay(api, id, { since }), { queued: 0 })
     await sleep(300)
     assert.lengthOf(receiver.received, 1)
   })
@@ -226,22 +187,12 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id } = await subscribed(client, receiver.url)
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     const eventIds = await deliveredOrders(user, receiver, 2)
-    const limited = await client
-      .patch(await apiPath(`/webhooks/${id}`))
-      .bearerToken(token)
-      .json({ environments: ['production'] })
+    const limited = await api.patch(`/webhooks/${id}`).json({ environments: ['production'] })
     limited.assertStatus(200)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/replay`))
-      .bearerToken(token)
-      .json({ event_id: eventIds[0] })
-    response.assertStatus(202)
-    assert.deepEqual(response.body(), { queued: 0 })
+    assert.deepEqual(await replay(api, id, { event_id: eventIds[0] }), { queued: 0 })
   })
 
   test('an admin’s subscription replays every owner’s events', async ({
@@ -249,22 +200,13 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const admin = await apiUser({ isAdmin: true })
-    const created = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(admin.token)
-      .json(subscriptionBody(receiver.url))
-    const other = await apiUser()
+    const receiver = await startReceiver({ cleanup })
+    const admin = await apiUser(client, { isAdmin: true })
+    const created = await createSubscription(admin.api, receiver.url)
+    const other = await apiUser(client)
     const eventIds = await deliveredOrders(other.user, receiver, 2)
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${created.body().id}/replay`))
-      .bearerToken(admin.token)
-      .json({ event_id: eventIds[0] })
-    response.assertStatus(202)
-    assert.deepEqual(response.body(), { queued: 2 })
+    assert.deepEqual(await replay(admin.api, created.id, { event_id: eventIds[0] }), { queued: 2 })
     await receiver.waitFor(4)
   })
 
@@ -284,32 +226,24 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
   test('refuses {title} with a 422 naming {field}')
     .with(refusals)
     .run(async ({ client, assert, cleanup }, { body, field }) => {
-      const receiver = await startReceiver()
-      cleanup(() => receiver.close())
-      const { token, id } = await subscribed(client, receiver.url)
+      const { receiver, api, id } = await apiSubscribedReceiver({ client, cleanup })
       const resolved = { ...body }
       if (body.event_id === 'note') {
-        const note = await subscribed(client, receiver.url, {
+        const note = await apiSubscription(client, receiver.url, {
           resource: 'note',
           events: ['on_delete'],
         })
-        await client.post(await apiPath(`/webhooks/${note.id}/ping`)).bearerToken(note.token)
+        await note.api.post(`/webhooks/${note.id}/ping`)
         resolved.event_id = receiver.received[0].json.id
       }
       if (body.event_id === 'stranger') {
-        const stranger = await subscribed(client, receiver.url)
+        const stranger = await apiSubscription(client, receiver.url)
         await deliveredOrders(stranger.user, receiver, 1)
         resolved.event_id = receiver.received[0].json.id
       }
 
-      const response = await client
-        .post(await apiPath(`/webhooks/${id}/replay`))
-        .bearerToken(token)
-        .json(resolved)
+      const response = await api.post(`/webhooks/${id}/replay`).json(resolved)
       response.assertStatus(422)
-      assert.include(
-        response.body().errors.map((error: { field: string }) => error.field),
-        field
-      )
+      assert.include(errorFields(response), field)
     })
 })

@@ -4,10 +4,14 @@ import { test } from '@japa/runner'
 import { Webhook } from 'standardwebhooks'
 import { WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
-import type User from '#models/user'
-import { apiPath } from '#tests/helpers/api'
-import { apiUser, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
-import { startReceiver, type ReceivedRequest } from '#tests/helpers/receiver'
+import {
+  apiSubscribedReceiver,
+  apiSubscription,
+  deleteSubscriptions,
+  errorFields,
+  type FixtureContext,
+} from '#tests/helpers/api_fixtures'
+import type { ReceivedRequest } from '#tests/helpers/receiver'
 
 function exoSignature(secret: string, body: string) {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
@@ -22,35 +26,42 @@ function verifies(secret: string, request: ReceivedRequest) {
   }
 }
 
-test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
-
-  async function subscribed(client: any, url: string) {
-    const { user, token } = await apiUser()
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(url))
-    response.assertStatus(201)
-    const { id, secret } = response.body()
-    return { user: user as User, token, id: id as number, secret: secret as string }
+/**
+ * Rotates the secret of a new subscription to a receiver, with `gracePeriod`
+ * when one is given: the secrets before and after, and `deliver`, which
+ * creates an order and returns the request the receiver got for it.
+ */
+async function rotatedSubscription(context: FixtureContext, gracePeriod?: number) {
+  const { receiver, user, api, id, secret: old } = await apiSubscribedReceiver(context)
+  const rotated = await api
+    .post(`/webhooks/${id}/rotate-secret`)
+    .json(gracePeriod === undefined ? {} : { grace_period: gracePeriod })
+  rotated.assertStatus(200)
+  return {
+    old,
+    secret: rotated.body().secret as string,
+    async deliver() {
+      await Order.create({ userId: user.id, total: 1, status: 'new' })
+      const [request] = await receiver.waitFor(1)
+      return request
+    },
   }
+}
+
+test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
+  group.each.teardown(deleteSubscriptions)
 
   test('answers {secret}, a new secret, and masks it from then on', async ({ client, assert }) => {
-    const { token, id, secret: old } = await subscribed(client, 'https://example.com/hook')
+    const { api, id, secret: old } = await apiSubscription(client, 'https://example.com/hook')
 
-    const response = await client
-      .post(await apiPath(`/webhooks/${id}/rotate-secret`))
-      .bearerToken(token)
+    const response = await api.post(`/webhooks/${id}/rotate-secret`)
     response.assertStatus(200)
     assert.deepEqual(Object.keys(response.body()), ['secret'])
     const secret = response.body().secret
     assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/)
     assert.notEqual(secret, old)
 
-    const shown = await client.get(await apiPath(`/webhooks/${id}`)).bearerToken(token)
+    const shown = await api.get(`/webhooks/${id}`)
     assert.equal(shown.body().masked_secret, `whsec_****${secret.slice(-4)}`)
     const stored = await WebhookSubscription.findOrFail(id)
     assert.equal(stored.secret, secret)
@@ -61,18 +72,8 @@ test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id, secret: old } = await subscribed(client, receiver.url)
-
-    const rotated = await client
-      .post(await apiPath(`/webhooks/${id}/rotate-secret`))
-      .bearerToken(token)
-      .json({})
-    const secret = rotated.body().secret
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const { old, secret, deliver } = await rotatedSubscription({ client, cleanup })
+    const request = await deliver()
 
     assert.isTrue(verifies(secret, request))
     assert.isFalse(verifies(old, request))
@@ -85,19 +86,8 @@ test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id, secret: old } = await subscribed(client, receiver.url)
-
-    const rotated = await client
-      .post(await apiPath(`/webhooks/${id}/rotate-secret`))
-      .bearerToken(token)
-      .json({ grace_period: 3600 })
-    rotated.assertStatus(200)
-    const secret = rotated.body().secret
-
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const { old, secret, deliver } = await rotatedSubscription({ client, cleanup }, 3600)
+    const request = await deliver()
 
     const signatures = String(request.headers['webhook-signature']).split(' ')
     assert.lengthOf(signatures, 2)
@@ -112,29 +102,19 @@ test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const { user, token, id, secret: old } = await subscribed(client, receiver.url)
-
-    const rotated = await client
-      .post(await apiPath(`/webhooks/${id}/rotate-secret`))
-      .bearerToken(token)
-      .json({ grace_period: 1 })
-    const secret = rotated.body().secret
+    const { old, secret, deliver } = await rotatedSubscription({ client, cleanup }, 1)
     await sleep(2100)
 
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const request = await deliver()
     assert.isTrue(verifies(secret, request))
     assert.isFalse(verifies(old, request))
   })
 
   test('a grace period of 0 and of 604800 are accepted', async ({ client }) => {
-    const { token, id } = await subscribed(client, 'https://example.com/hook')
+    const { api, id } = await apiSubscription(client, 'https://example.com/hook')
     for (const gracePeriod of [0, 604800]) {
-      const response = await client
-        .post(await apiPath(`/webhooks/${id}/rotate-secret`))
-        .bearerToken(token)
+      const response = await api
+        .post(`/webhooks/${id}/rotate-secret`)
         .json({ grace_period: gracePeriod })
       response.assertStatus(200)
     }
@@ -143,16 +123,10 @@ test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
   test('refuses grace_period {value} with a 422 naming grace_period')
     .with([{ value: -1 }, { value: 604801 }, { value: 'abc' }, { value: 1.5 }])
     .run(async ({ client, assert }, { value }) => {
-      const { token, id, secret } = await subscribed(client, 'https://example.com/hook')
-      const response = await client
-        .post(await apiPath(`/webhooks/${id}/rotate-secret`))
-        .bearerToken(token)
-        .json({ grace_period: value })
+      const { api, id, secret } = await apiSubscription(client, 'https://example.com/hook')
+      const response = await api.post(`/webhooks/${id}/rotate-secret`).json({ grace_period: value })
       response.assertStatus(422)
-      assert.deepEqual(
-        response.body().errors.map((error: { field: string }) => error.field),
-        ['grace_period']
-      )
+      assert.deepEqual(errorFields(response), ['grace_period'])
       const stored = await WebhookSubscription.findOrFail(id)
       assert.equal(stored.secret, secret)
     })

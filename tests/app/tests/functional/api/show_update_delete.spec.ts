@@ -1,59 +1,54 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import type { ApiClient } from '@japa/api-client'
 import db from '@adonisjs/lucid/services/db'
 import { DateTime } from 'luxon'
 import exo from 'adonis-exo/services/main'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { subscribe } from '#tests/helpers/fixtures'
-import { apiPath } from '#tests/helpers/api'
 import {
+  apiSubscribedReceiver,
+  apiSubscription,
   apiUser,
   attemptsOf,
-  eventually,
   deleteSubscriptions,
+  errorFields,
+  eventually,
+  EVERY_OPTIONAL_FIELD,
   SUBSCRIPTION_KEYS,
-  subscriptionBody,
 } from '#tests/helpers/api_fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 
 test.group('API | GET /webhooks/:id', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('shows the subscription as it was created, without the secret', async ({
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
-    const created = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody('https://example.com/hook', { headers: { 'X-Team': 'a' } }))
+    const { api, created } = await apiSubscription(client, 'https://example.com/hook', {
+      headers: { 'X-Team': 'a' },
+    })
 
-    const response = await client
-      .get(await apiPath(`/webhooks/${created.body().id}`))
-      .bearerToken(token)
+    const response = await api.get(`/webhooks/${created.id}`)
     response.assertStatus(200)
     assert.sameMembers(Object.keys(response.body()), SUBSCRIPTION_KEYS)
-    const { secret, ...shown } = created.body()
+    const { secret, ...shown } = created
     assert.deepEqual(response.body(), shown)
     assert.equal(response.body().masked_secret, `whsec_****${secret.slice(-4)}`)
   })
 
   test('an id that does not exist is a 404 with a message', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const response = await client.get(await apiPath('/webhooks/999999999')).bearerToken(token)
+    const { api } = await apiUser(client)
+    const response = await api.get('/webhooks/999999999')
     response.assertStatus(404)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
 })
 
 test.group('API | a subscription of another user is a 404 everywhere', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   const requests: {
     action: string
@@ -79,20 +74,16 @@ test.group('API | a subscription of another user is a 404 everywhere', (group) =
       .run(async ({ client, assert, cleanup }, request) => {
         const receiver = await startReceiver()
         cleanup(() => receiver.close())
-        const owner = await apiUser()
-        const stranger = await apiUser({ isAdmin: caller === 'an admin' })
+        const owner = await apiUser(client)
+        const stranger = await apiUser(client, { isAdmin: caller === 'an admin' })
         const subscription = await subscribe(owner.user, receiver.url)
         const [delivery] = await exo.subscriptions
           .ping(subscription)
           .then(() => WebhookDelivery.query().where('subscription_id', subscription.id))
         const before = await WebhookSubscription.findOrFail(subscription.id)
 
-        const path = await apiPath(
-          `/webhooks/${subscription.id}${request.path.replace(':delivery', delivery.id)}`
-        )
-        const pending = client
-          .request(path, request.method.toUpperCase())
-          .bearerToken(stranger.token)
+        const path = `/webhooks/${subscription.id}${request.path.replace(':delivery', delivery.id)}`
+        const pending = stranger.api.request(request.method.toUpperCase(), path)
         const response = await (request.body ? pending.json(request.body) : pending)
 
         response.assertStatus(404)
@@ -113,27 +104,27 @@ test.group('API | a subscription of another user is a 404 everywhere', (group) =
 })
 
 test.group('API | PUT and PATCH /webhooks/:id', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
-  async function created(client: any, token: string, overrides = {}) {
-    const response = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(
-        subscriptionBody('https://example.com/hook', {
-          description: 'first',
-          headers: { 'X-Team': 'a' },
-          auth: { type: 'basic', username: 'u', password: 'p' },
-          secret_header: { name: 'X-Webhook-Secret', value: 'shared' },
-          notification_emails: ['ops@example.com'],
-          metadata: { a: 1 },
-          ...overrides,
-        })
-      )
-    response.assertStatus(201)
-    return response.body()
+  /** A new API user's subscription with every optional field set */
+  function subscriptionWithEveryField(client: ApiClient, overrides = {}) {
+    return apiSubscription(client, 'https://example.com/hook', {
+      ...EVERY_OPTIONAL_FIELD,
+      ...overrides,
+    })
+  }
+
+  /** Stores the subscription as 20 failed attempts in a row leave it */
+  async function failedTwentyTimes(id: number, attributes: { isActive?: boolean } = {}) {
+    const stored = await WebhookSubscription.findOrFail(id)
+    stored.merge({
+      failureCount: 20,
+      disabledAt: DateTime.now(),
+      disabledReason: '20 consecutive failed attempts',
+      ...attributes,
+    })
+    await stored.save()
+    return stored
   }
 
   for (const method of ['patch', 'put'] as const) {
@@ -141,12 +132,12 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
       client,
       assert,
     }) => {
-      const { token } = await apiUser()
-      const original = await created(client, token)
+      const { api, created: original } = await subscriptionWithEveryField(client)
 
-      const response = await client[method](await apiPath(`/webhooks/${original.id}`))
-        .bearerToken(token)
-        .json({ name: 'renamed', events: ['on_create', 'on_delete'] })
+      const response = await api[method](`/webhooks/${original.id}`).json({
+        name: 'renamed',
+        events: ['on_create', 'on_delete'],
+      })
       response.assertStatus(200)
       assert.sameMembers(Object.keys(response.body()), SUBSCRIPTION_KEYS)
 
@@ -158,37 +149,32 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
         name: 'renamed',
         events: ['on_create', 'on_delete'],
       })
-      const shown = await client.get(await apiPath(`/webhooks/${original.id}`)).bearerToken(token)
+      const shown = await api.get(`/webhooks/${original.id}`)
       assert.deepEqual(shown.body(), response.body())
 
       const stored = await WebhookSubscription.findOrFail(original.id)
       assert.equal(stored.secret, secret)
-      assert.deepEqual(stored.auth, { type: 'basic', username: 'u', password: 'p' })
-      assert.deepEqual(stored.secretHeader, { name: 'X-Webhook-Secret', value: 'shared' })
+      assert.deepEqual(stored.auth, EVERY_OPTIONAL_FIELD.auth)
+      assert.deepEqual(stored.secretHeader, EVERY_OPTIONAL_FIELD.secret_header)
     })
   }
 
   test('replaces credentials and clears them with null', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const original = await created(client, token)
-    const path = await apiPath(`/webhooks/${original.id}`)
+    const { api, created: original } = await subscriptionWithEveryField(client)
+    const path = `/webhooks/${original.id}`
 
-    const replaced = await client
-      .patch(path)
-      .bearerToken(token)
-      .json({
-        auth: { type: 'bearer', token: 'new-token' },
-        secret_header: { name: 'X-Other', value: 'v2' },
-      })
+    const replaced = await api.patch(path).json({
+      auth: { type: 'bearer', token: 'new-token' },
+      secret_header: { name: 'X-Other', value: 'v2' },
+    })
     replaced.assertStatus(200)
     assert.deepEqual(replaced.body().auth, { type: 'bearer' })
     assert.deepEqual(replaced.body().secret_header, { name: 'X-Other' })
     let stored = await WebhookSubscription.findOrFail(original.id)
     assert.deepEqual(stored.auth, { type: 'bearer', token: 'new-token' })
 
-    const cleared = await client
+    const cleared = await api
       .patch(path)
-      .bearerToken(token)
       .json({ auth: null, secret_header: null, description: null })
     cleared.assertStatus(200)
     assert.isNull(cleared.body().auth)
@@ -209,58 +195,40 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
       { title: 'is_active', body: { is_active: 'no' }, field: 'is_active' },
     ])
     .run(async ({ client, assert }, { body, field }) => {
-      const { token } = await apiUser()
-      const original = await created(client, token)
-      const response = await client
-        .patch(await apiPath(`/webhooks/${original.id}`))
-        .bearerToken(token)
-        .json(body)
+      const { api, created: original } = await subscriptionWithEveryField(client)
+      const response = await api.patch(`/webhooks/${original.id}`).json(body)
       response.assertStatus(422)
-      assert.include(
-        response.body().errors.map((error: { field: string }) => error.field),
-        field
-      )
-      const shown = await client.get(await apiPath(`/webhooks/${original.id}`)).bearerToken(token)
+      assert.include(errorFields(response), field)
+      const shown = await api.get(`/webhooks/${original.id}`)
       const { secret, ...unchanged } = original
       assert.deepEqual(shown.body(), unchanged)
       assert.notInclude(JSON.stringify(shown.body()), secret)
     })
 
   test('events are checked against the subscription’s resource', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const note = await created(client, token, { resource: 'note', events: ['on_delete'] })
-    const response = await client
-      .patch(await apiPath(`/webhooks/${note.id}`))
-      .bearerToken(token)
-      .json({ events: ['on_update'] })
+    const { api, created: note } = await subscriptionWithEveryField(client, {
+      resource: 'note',
+      events: ['on_delete'],
+    })
+    const response = await api.patch(`/webhooks/${note.id}`).json({ events: ['on_update'] })
     response.assertStatus(422)
-    assert.deepEqual(
-      response.body().errors.map((error: { field: string }) => error.field),
-      ['events.0']
-    )
+    assert.deepEqual(errorFields(response), ['events.0'])
   })
 
   test('changing the resource is a 422; giving the same one is fine', async ({
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
-    const original = await created(client, token)
-    const path = await apiPath(`/webhooks/${original.id}`)
+    const { api, created: original } = await subscriptionWithEveryField(client)
+    const path = `/webhooks/${original.id}`
 
-    const changed = await client
-      .patch(path)
-      .bearerToken(token)
-      .json({ resource: 'note', events: ['on_delete'] })
+    const changed = await api.patch(path).json({ resource: 'note', events: ['on_delete'] })
     changed.assertStatus(422)
-    assert.include(
-      changed.body().errors.map((error: { field: string }) => error.field),
-      'resource'
-    )
+    assert.include(errorFields(changed), 'resource')
     const stored = await WebhookSubscription.findOrFail(original.id)
     assert.equal(stored.resource, 'order')
 
-    const same = await client.put(path).bearerToken(token).json({ resource: 'order' })
+    const same = await api.put(path).json({ resource: 'order' })
     same.assertStatus(200)
     assert.equal(same.body().resource, 'order')
   })
@@ -269,12 +237,10 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
-    const original = await created(client, token)
+    const { api, created: original } = await subscriptionWithEveryField(client)
 
-    const response = await client
-      .patch(await apiPath(`/webhooks/${original.id}`))
-      .bearerToken(token)
+    const response = await api
+      .patch(`/webhooks/${original.id}`)
       .json({ webhook_version: '2', secret: `whsec_${'A'.repeat(43)}=`, name: 'renamed' })
     assert.oneOf(response.status(), [200, 422])
     const stored = await WebhookSubscription.findOrFail(original.id)
@@ -290,22 +256,17 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
-    const original = await created(client, token)
-    const path = await apiPath(`/webhooks/${original.id}`)
+    const { api, created: original } = await subscriptionWithEveryField(client)
+    const path = `/webhooks/${original.id}`
 
-    const stored = await WebhookSubscription.findOrFail(original.id)
-    stored.failureCount = 20
-    stored.disabledAt = DateTime.now()
-    stored.disabledReason = '20 consecutive failed attempts'
-    await stored.save()
+    const stored = await failedTwentyTimes(original.id)
 
-    const off = await client.patch(path).bearerToken(token).json({ is_active: false })
+    const off = await api.patch(path).json({ is_active: false })
     off.assertStatus(200)
     assert.isFalse(off.body().is_active)
     assert.equal(off.body().failure_count, 20)
 
-    const on = await client.patch(path).bearerToken(token).json({ is_active: true })
+    const on = await api.patch(path).json({ is_active: true })
     on.assertStatus(200)
     assert.isTrue(on.body().is_active)
     assert.equal(on.body().failure_count, 0)
@@ -323,23 +284,14 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
-    const original = await created(client, token)
-    const stored = await WebhookSubscription.findOrFail(original.id)
-    stored.isActive = false
-    stored.failureCount = 20
-    stored.disabledAt = DateTime.now()
-    stored.disabledReason = '20 consecutive failed attempts'
-    await stored.save()
+    const { api, created: original } = await subscriptionWithEveryField(client)
+    await failedTwentyTimes(original.id, { isActive: false })
 
-    const shown = await client.get(await apiPath(`/webhooks/${original.id}`)).bearerToken(token)
+    const shown = await api.get(`/webhooks/${original.id}`)
     assert.equal(shown.body().disabled_reason, '20 consecutive failed attempts')
     assert.isString(shown.body().disabled_at)
 
-    const on = await client
-      .put(await apiPath(`/webhooks/${original.id}`))
-      .bearerToken(token)
-      .json({ is_active: true })
+    const on = await api.put(`/webhooks/${original.id}`).json({ is_active: true })
     on.assertStatus(200)
     assert.containsSubset(on.body(), {
       is_active: true,
@@ -351,40 +303,30 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
 })
 
 test.group('API | DELETE /webhooks/:id', (group) => {
-  group.each.teardown(async () => {
-    await deleteSubscriptions()
-  })
+  group.each.teardown(deleteSubscriptions)
 
   test('answers 204, then the subscription is a 404', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const created = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody('https://example.com/hook'))
-    const path = await apiPath(`/webhooks/${created.body().id}`)
+    const { api, id } = await apiSubscription(client, 'https://example.com/hook')
+    const path = `/webhooks/${id}`
 
-    const response = await client.delete(path).bearerToken(token)
+    const response = await api.delete(path)
     response.assertStatus(204)
     assert.equal(response.text(), '')
 
-    const shown = await client.get(path).bearerToken(token)
+    const shown = await api.get(path)
     shown.assertStatus(404)
-    const deletedAgain = await client.delete(path).bearerToken(token)
+    const deletedAgain = await api.delete(path)
     deletedAgain.assertStatus(404)
-    const patched = await client.patch(path).bearerToken(token).json({ name: 'x' })
+    const patched = await api.patch(path).json({ name: 'x' })
     patched.assertStatus(404)
-    assert.isNull(await WebhookSubscription.find(created.body().id))
+    assert.isNull(await WebhookSubscription.find(id))
   })
 
   test('its pending attempts are never sent', async ({ client, assert, cleanup }) => {
-    const receiver = await startReceiver({ status: 500 })
-    cleanup(() => receiver.close())
-    const { user, token } = await apiUser()
-    const created = await client
-      .post(await apiPath('/webhooks'))
-      .bearerToken(token)
-      .json(subscriptionBody(receiver.url))
-    const id = created.body().id
+    const { receiver, user, api, id } = await apiSubscribedReceiver(
+      { client, cleanup },
+      { status: 500 }
+    )
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
@@ -395,7 +337,7 @@ test.group('API | DELETE /webhooks/:id', (group) => {
     const pending = attempts.find(isRetry)!
     receiver.respondWith(200)
 
-    const deleted = await client.delete(await apiPath(`/webhooks/${id}`)).bearerToken(token)
+    const deleted = await api.delete(`/webhooks/${id}`)
     deleted.assertStatus(204)
 
     // The retry's job is still in Redis: run it now instead of in 30s

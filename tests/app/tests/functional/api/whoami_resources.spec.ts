@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { apiPath } from '#tests/helpers/api'
+import { exoApi } from '#tests/helpers/api'
 import { apiUser } from '#tests/helpers/api_fixtures'
 
 test.group('API | GET /whoami', () => {
@@ -7,15 +7,15 @@ test.group('API | GET /whoami', () => {
     client,
     assert,
   }) => {
-    const { user, token } = await apiUser()
-    const response = await client.get(await apiPath('/whoami')).bearerToken(token)
+    const { user, api } = await apiUser(client)
+    const response = await api.get('/whoami')
     response.assertStatus(200)
     assert.deepEqual(response.body(), { id: user.id, email: user.email, is_admin: false })
   })
 
   test('answers is_admin true for an admin', async ({ client, assert }) => {
-    const { user, token } = await apiUser({ isAdmin: true })
-    const response = await client.get(await apiPath('/whoami')).bearerToken(token)
+    const { user, api } = await apiUser(client, { isAdmin: true })
+    const response = await api.get('/whoami')
     response.assertStatus(200)
     assert.deepEqual(response.body(), { id: user.id, email: user.email, is_admin: true })
   })
@@ -23,8 +23,8 @@ test.group('API | GET /whoami', () => {
 
 test.group('API | GET /resources', () => {
   test('lists every registered resource with its triggers', async ({ client, assert }) => {
-    const { token } = await apiUser()
-    const response = await client.get(await apiPath('/resources')).bearerToken(token)
+    const { api } = await apiUser(client)
+    const response = await api.get('/resources')
     response.assertStatus(200)
     assert.deepEqual(Object.keys(response.body()), ['data'])
     assert.sameDeepMembers(response.body().data, [
@@ -34,7 +34,7 @@ test.group('API | GET /resources', () => {
   })
 
   test('needs a token', async ({ client }) => {
-    const response = await client.get(await apiPath('/resources'))
+    const response = await exoApi(client).get('/resources')
     response.assertStatus(401)
   })
 })
