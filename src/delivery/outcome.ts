@@ -1,8 +1,10 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { LifecycleEvents } from '../lifecycle_events.js'
 import { dbTime } from '../models/db_time.js'
 import type { WebhookDelivery } from '../models/webhook_delivery.js'
 import type { PipelineQueue, QueuedAttempt } from '../queue/pipeline_queue.js'
+import type { EventRecord } from '../types.js'
 import type { AttemptLog } from './attempt_log.js'
 import type { DeliveryPlan } from './delivery_plan.js'
 import type { SendResult } from './sender.js'
@@ -17,7 +19,7 @@ export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
 }
 
 interface AttemptOutcome {
-  retry?: QueuedAttempt
+  retry?: QueuedAttempt & { dueAt: number }
   disabledFor?: string
 }
 
@@ -32,14 +34,16 @@ export interface FailurePolicy {
  * Writes what an attempt came to, keeps the subscription's counters, and
  * either schedules the next attempt of a failed one while the backoff allows
  * or disables the subscription: at once on `410 Gone`, or after
- * `autoDisableAfter` consecutive failures.
+ * `autoDisableAfter` consecutive failures. Emits `exo:delivery:succeeded` or
+ * `exo:delivery:failed`, then `exo:subscription:disabled`, in the worker.
  */
 export class OutcomeRecorder {
   constructor(
     private db: Database,
     private attempts: AttemptLog,
     private queue: PipelineQueue,
-    private policy: FailurePolicy
+    private policy: FailurePolicy,
+    private events: LifecycleEvents
   ) {}
 
   /**
@@ -76,11 +80,13 @@ export class OutcomeRecorder {
 
   async record(
     delivery: WebhookDelivery,
+    event: Pick<EventRecord, 'event' | 'resource'>,
     requestHeaders: Record<string, string>,
     result: SendResult,
     next: { plan: DeliveryPlan; retry: boolean }
   ) {
     const success = isSuccess(result)
+    const error = success ? null : (result.error ?? `HTTP ${result.httpStatus}`)
     const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
       const now = dbTime(trx)
       await trx
@@ -89,7 +95,7 @@ export class OutcomeRecorder {
         .update({
           status: success ? 'success' : 'failed',
           http_status: result.httpStatus,
-          error: result.error ?? (success ? null : `HTTP ${result.httpStatus}`),
+          error,
           duration_ms: result.durationMs,
           request_headers: JSON.stringify(requestHeaders),
           response_headers: result.responseHeaders ? JSON.stringify(result.responseHeaders) : null,
@@ -111,23 +117,51 @@ export class OutcomeRecorder {
       }
       const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
       if (delay === null) return {}
+      const dueAt = Date.now() + delay
       const [id] = await this.attempts.schedule(
         [
           {
             subscriptionId: delivery.subscriptionId,
             eventId: delivery.eventId,
             attempt: delivery.attempt + 1,
-            dueAt: Date.now() + delay,
+            dueAt,
           },
         ],
         trx
       )
-      return { retry: { id, queue: next.plan.queue, delay } }
+      return { retry: { id, queue: next.plan.queue, delay, dueAt } }
     })
 
     if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
+
+    const summary = {
+      deliveryId: delivery.id,
+      subscriptionId: delivery.subscriptionId,
+      eventId: delivery.eventId,
+      event: event.event,
+      resource: event.resource,
+      attempt: delivery.attempt,
+      httpStatus: result.httpStatus,
+      durationMs: result.durationMs,
+    }
+    if (error === null) {
+      await this.events.emit('exo:delivery:succeeded', summary)
+    } else {
+      await this.events.emit('exo:delivery:failed', {
+        ...summary,
+        error,
+        retryScheduled: outcome.retry !== undefined,
+        nextAttemptAt: outcome.retry ? new Date(outcome.retry.dueAt) : null,
+        subscriptionDisabled: outcome.disabledFor !== undefined,
+      })
+    }
     if (outcome.disabledFor) {
-      await this.policy.onDisabled(delivery.subscriptionId, outcome.disabledFor)
+      const reason = outcome.disabledFor
+      await this.events.emit('exo:subscription:disabled', {
+        subscriptionId: delivery.subscriptionId,
+        reason,
+      })
+      await this.policy.onDisabled(delivery.subscriptionId, reason)
     }
     return success
   }

@@ -7,39 +7,22 @@ import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { startReceiver, type Receiver } from '#tests/helpers/receiver'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
-
-/**
- * Waits for the sentinel's delivery, so that anything sent before it has had
- * the same time to arrive, then lets stragglers land.
- */
-async function settle(receiver: Receiver, count: number) {
-  await receiver.waitFor(count)
-  await sleep(300)
-}
+import { receiverForEachTest } from '#tests/helpers/receiver'
 
 test.group('Delivery slice | a model change reaches a receiver, signed', (group) => {
-  let receiver: Receiver
-  group.each.setup(async () => {
-    receiver = await startReceiver()
-    return async () => {
-      await deleteSubscriptions()
-      await receiver.close()
-    }
-  })
+  const receiver = receiverForEachTest(group)
 
   test('Order.create sends one POST with the contract body and verifiable signatures', async ({
     assert,
   }) => {
     const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
+    const subscription = await subscribe(user, receiver().url)
     const secret = subscription.secret
 
     const order = await Order.create({ userId: user.id, total: 4200, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const [request] = await receiver().waitFor(1)
     await sleep(200)
-    assert.lengthOf(receiver.received, 1)
+    assert.lengthOf(receiver().received, 1)
 
     assert.equal(request.method, 'POST')
     assert.match(request.json.id, /^evt_[0-9A-Z]{26}$/)
@@ -74,9 +57,9 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
 
   test('the attempt is logged with its status, HTTP status and duration', async ({ assert }) => {
     const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
+    const subscription = await subscribe(user, receiver().url)
     await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const [request] = await receiver().waitFor(1)
 
     let attempt: WebhookDelivery | null = null
     for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
@@ -101,11 +84,11 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
   test('a receiver answering 500 gets a failed attempt logged and the next one scheduled', async ({
     assert,
   }) => {
-    receiver.respondWith(500)
+    receiver().respondWith(500)
     const user = await createUser()
-    const subscription = await subscribe(user, receiver.url)
+    const subscription = await subscribe(user, receiver().url)
     await Order.create({ userId: user.id, total: 1, status: 'new' })
-    await receiver.waitFor(1)
+    await receiver().waitFor(1)
 
     let attempts: WebhookDelivery[] = []
     for (let tries = 0; tries < 100 && attempts.length < 2; tries++) {
@@ -129,7 +112,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
 
   test('on_update fires only when a save changed something', async ({ assert }) => {
     const user = await createUser()
-    await subscribe(user, receiver.url, { events: ['on_update'] })
+    await subscribe(user, receiver().url, { events: ['on_update'] })
     const order = await Order.create({ userId: user.id, total: 10, status: 'new' })
 
     await order.save()
@@ -138,15 +121,15 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     order.total = 20
     await order.save()
 
-    await settle(receiver, 1)
-    assert.lengthOf(receiver.received, 1)
-    assert.equal(receiver.received[0].json.event, 'on_update')
-    assert.equal(receiver.received[0].json.data.total, 20)
+    await receiver().settle(1)
+    assert.lengthOf(receiver().received, 1)
+    assert.equal(receiver().received[0].json.event, 'on_update')
+    assert.equal(receiver().received[0].json.data.total, 20)
   })
 
   test('a rolled back transaction sends nothing and leaves no event', async ({ assert }) => {
     const user = await createUser()
-    await subscribe(user, receiver.url)
+    await subscribe(user, receiver().url)
     const before = await WebhookEvent.query().count('* as total')
 
     const trx = await db.transaction()
@@ -163,9 +146,9 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     )
 
     await Order.create({ userId: user.id, total: 3, status: 'sentinel' })
-    await settle(receiver, 1)
+    await receiver().settle(1)
     assert.deepEqual(
-      receiver.received.map((request) => request.json.data.status),
+      receiver().received.map((request) => request.json.data.status),
       ['sentinel']
     )
     const after = await WebhookEvent.query().count('* as total')
@@ -176,7 +159,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     assert,
   }) => {
     const user = await createUser()
-    await subscribe(user, receiver.url, { events: ['on_create', 'on_update'] })
+    await subscribe(user, receiver().url, { events: ['on_create', 'on_update'] })
 
     const ids = await db.transaction(async (trx) => {
       const first = await Order.create({ userId: user.id, total: 1, status: 'a' }, { client: trx })
@@ -186,27 +169,29 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
       return [first.id, second.id]
     })
 
-    await settle(receiver, 3)
-    assert.lengthOf(receiver.received, 3)
-    const sent = receiver.received.map((request) => `${request.json.event}:${request.json.data.id}`)
+    await receiver().settle(3)
+    assert.lengthOf(receiver().received, 3)
+    const sent = receiver().received.map(
+      (request) => `${request.json.event}:${request.json.data.id}`
+    )
     assert.sameMembers(sent, [`on_create:${ids[0]}`, `on_create:${ids[1]}`, `on_update:${ids[0]}`])
-    const eventIds = receiver.received.map((request) => request.json.id)
+    const eventIds = receiver().received.map((request) => request.json.id)
     assert.lengthOf(new Set(eventIds), 3)
     assert.lengthOf(await WebhookEvent.query().whereIn('id', eventIds), 3)
   })
 
   test('a model sends only the triggers it declares', async ({ assert }) => {
     const admin = await createUser({ isAdmin: true })
-    await subscribe(admin, receiver.url, { resource: 'note', events: ['on_delete'] })
+    await subscribe(admin, receiver().url, { resource: 'note', events: ['on_delete'] })
 
     const note = await Note.create({ body: 'hello' })
     note.body = 'changed'
     await note.save()
     await note.delete()
 
-    await settle(receiver, 1)
-    assert.lengthOf(receiver.received, 1)
-    assert.equal(receiver.received[0].json.event, 'on_delete')
-    assert.equal(receiver.received[0].json.resource, 'note')
+    await receiver().settle(1)
+    assert.lengthOf(receiver().received, 1)
+    assert.equal(receiver().received[0].json.event, 'on_delete')
+    assert.equal(receiver().received[0].json.resource, 'note')
   })
 })

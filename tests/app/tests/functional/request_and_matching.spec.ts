@@ -3,28 +3,21 @@ import { test } from '@japa/runner'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import { receiverForEachTest, startReceiver } from '#tests/helpers/receiver'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('Requests carry the subscription’s headers and credentials', (group) => {
-  let receiver: Receiver
-  group.each.setup(async () => {
-    receiver = await startReceiver()
-    return async () => {
-      await deleteSubscriptions()
-      await receiver.close()
-    }
-  })
+  const receiver = receiverForEachTest(group)
 
   test('custom headers, the secret header and basic auth', async ({ assert }) => {
     const user = await createUser()
-    await subscribe(user, receiver.url, {
+    await subscribe(user, receiver().url, {
       headers: { 'X-Team': 'billing' },
       secretHeader: { name: 'X-Webhook-Secret', value: 'shared-value' },
       auth: { type: 'basic', username: 'hook', password: 'p4ss' },
     })
     await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const [request] = await receiver().waitFor(1)
     assert.equal(request.headers['x-team'], 'billing')
     assert.equal(request.headers['x-webhook-secret'], 'shared-value')
     assert.equal(
@@ -35,9 +28,9 @@ test.group('Requests carry the subscription’s headers and credentials', (group
 
   test('bearer auth', async ({ assert }) => {
     const user = await createUser()
-    await subscribe(user, receiver.url, { auth: { type: 'bearer', token: 'tok-123' } })
+    await subscribe(user, receiver().url, { auth: { type: 'bearer', token: 'tok-123' } })
     await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [request] = await receiver.waitFor(1)
+    const [request] = await receiver().waitFor(1)
     assert.equal(request.headers.authorization, 'Bearer tok-123')
   })
 })

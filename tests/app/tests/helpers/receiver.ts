@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Group } from '@japa/runner/core'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 export interface ReceivedRequest {
   method: string
@@ -58,6 +60,14 @@ export async function startReceiver(
       }
       return received
     },
+    /**
+     * Waits for the sentinel's delivery, the `count`th, so that anything sent
+     * before it has had the same time to arrive, then lets stragglers land.
+     */
+    async settle(count: number) {
+      await this.waitFor(count)
+      await sleep(300)
+    },
     close() {
       server.closeAllConnections()
       return new Promise<void>((resolve) => server.close(() => resolve()))
@@ -66,3 +76,19 @@ export async function startReceiver(
 }
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>
+
+/**
+ * A fresh receiver for each test of `group`, closed after the test along with
+ * every subscription.
+ */
+export function receiverForEachTest(group: Group): () => Receiver {
+  let receiver: Receiver
+  group.each.setup(async () => {
+    receiver = await startReceiver()
+    return async () => {
+      await deleteSubscriptions()
+      await receiver.close()
+    }
+  })
+  return () => receiver
+}

@@ -10,6 +10,13 @@ export type Worker = Awaited<ReturnType<typeof startWorker>>
 export const runningWorker: { current?: Worker } = {}
 
 /**
+ * The file the worker's start/events.ts listeners append adonis-exo's events to.
+ */
+export function workerEventsLog() {
+  return app.tmpPath(`exo-events-${process.pid}.jsonl`)
+}
+
+/**
  * Starts `node ace queue:listen` on the Exo queue in a child process, as a
  * host app runs its workers, and resolves once it listens.
  */
@@ -18,7 +25,7 @@ export async function startWorker() {
   const log = createWriteStream(app.tmpPath(`worker-${process.pid}.log`), { flags: 'a' })
   const child = spawn(process.execPath, ['ace.js', 'queue:listen', `--queue=${queue}`], {
     cwd: app.appRoot,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info' },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', EXO_EVENTS_LOG: workerEventsLog() },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stderr.pipe(log)
