@@ -15,9 +15,15 @@ declare module '@adonisjs/core/http' {
   }
 }
 
+type MaybeSecrets = WebhookSecrets | undefined
+
 export interface VerifyWebhookMiddlewareOptions extends VerifyWebhookOptions {
-  /** The subscription's secret(s), or a function finding them for a request */
-  secret: WebhookSecrets | ((ctx: HttpContext) => WebhookSecrets | Promise<WebhookSecrets>)
+  /**
+   * The subscription's secret(s), or a function finding them for a request.
+   * While it is undefined (an env variable not set yet), requests fail with
+   * a 500, which the sender retries.
+   */
+  secret: MaybeSecrets | ((ctx: HttpContext) => MaybeSecrets | Promise<MaybeSecrets>)
 }
 
 /** Bodies read here when the bodyparser did not: as large as its JSON default */
@@ -58,7 +64,7 @@ export function verifyWebhookMiddleware(options: VerifyWebhookMiddlewareOptions)
   return async function verifyExoWebhook(ctx: HttpContext, next: NextFn) {
     const secret = typeof options.secret === 'function' ? await options.secret(ctx) : options.secret
     try {
-      ctx.webhook = verifyWebhook(await rawBody(ctx), ctx.request.headers(), secret, options)
+      ctx.webhook = verifyWebhook(await rawBody(ctx), ctx.request.headers(), secret ?? [], options)
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error
       return ctx.response.status(error.status).json({ code: error.code, message: error.message })

@@ -13,6 +13,7 @@ router.post('/logout', [SessionController, 'destroy']).use(middleware.auth())
 router.get('/me', [SessionController, 'show']).use(middleware.auth())
 router.post('/orders', [OrdersController, 'store']).use(middleware.auth())
 
+// The app receiving webhooks signed with WEBHOOK_SECRET (the test suite's own sender)
 router
   .post('/webhooks/exo', [ReceivedWebhooksController, 'store'])
-  .use(verifyWebhookMiddleware({ secret: () => env.get('RECEIVER_WEBHOOK_SECRET') ?? [] }))
+  .use(verifyWebhookMiddleware({ secret: env.get('WEBHOOK_SECRET') }))

@@ -13,7 +13,7 @@ import { startReceiver } from '#tests/helpers/receiver'
 import { attemptsOf, deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
 /** The secret the host app's own receiving route (start/routes.ts) verifies with */
-const RECEIVER_SECRET = env.get('RECEIVER_WEBHOOK_SECRET')!
+const RECEIVER_SECRET = env.get('WEBHOOK_SECRET')!
 const HOST_ROUTE = `http://127.0.0.1:${env.get('PORT')}/webhooks/exo`
 
 /**
