@@ -10,3 +10,11 @@ export { WebhookEvent } from './src/models/webhook_event.js'
 export { WebhookDelivery } from './src/models/webhook_delivery.js'
 export { TRIGGERS } from './src/types.js'
 export type { ExoConfig, ResolvedExoConfig, Trigger, Duration } from './src/types.js'
+export type { EventsFake, EventPredicate, ResourceRef } from './src/events/events_fake.js'
+export type {
+  ExoEvent,
+  ExoEventsList,
+  AttemptSummary,
+  DeliveryFailure,
+  SubscriptionDisabled,
+} from './src/lifecycle_events.js'

@@ -1,4 +1,4 @@
-import type { ApplicationService, EmitterService } from '@adonisjs/core/types'
+import type { ApplicationService, EmitterService, LoggerService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { ConnectionOptions } from 'bullmq'
@@ -14,7 +14,9 @@ import { Sender } from './delivery/sender.js'
 import { ExoSigner } from './delivery/signer.js'
 import { EventDispatcher } from './events/dispatcher.js'
 import { eventFromRow } from './events/event_record.js'
+import { EventsFake } from './events/events_fake.js'
 import { importDefault } from './lazy_import.js'
+import { LifecycleEvents } from './lifecycle_events.js'
 import { Outbox } from './events/outbox.js'
 import { pruneOlderThan } from './events/retention.js'
 import { EventRecorder } from './events/recorder.js'
@@ -43,6 +45,7 @@ export class Exo {
   #tokens?: Promise<ApiTokens>
   #db: Database
   #plans = new Map<string, Promise<DeliveryPlan>>()
+  #fake?: EventsFake
 
   constructor(
     readonly config: ResolvedExoConfig,
@@ -50,9 +53,11 @@ export class Exo {
     redis: ConnectionOptions,
     private environment: string,
     emitter: EmitterService,
-    app: ApplicationService
+    app: ApplicationService,
+    logger: LoggerService
   ) {
     const notifier = new DisabledNotifier(app, config)
+    const events = new LifecycleEvents(emitter, logger)
     this.#db = db
     const attempts = new AttemptLog()
     const planFor = (resource: string) => this.planFor(resource)
@@ -61,7 +66,7 @@ export class Exo {
     this.outbox = new Outbox(db)
     this.queue = new PipelineQueue(redis)
     this.sender = new Sender(config.delivery.timeout, config.delivery.allowPrivateNetworks)
-    this.recorder = new EventRecorder(this.outbox, this.queue)
+    this.recorder = new EventRecorder(this.outbox, this.queue, events)
     this.dispatcher = new EventDispatcher(
       db,
       this.outbox,
@@ -81,10 +86,16 @@ export class Exo {
       this.outbox,
       new ExoSigner(),
       this.sender,
-      new OutcomeRecorder(db, attempts, this.queue, {
-        autoDisableAfter: config.delivery.autoDisableAfter,
-        onDisabled: (id, reason) => notifier.notify(id, reason),
-      }),
+      new OutcomeRecorder(
+        db,
+        attempts,
+        this.queue,
+        {
+          autoDisableAfter: config.delivery.autoDisableAfter,
+          onDisabled: (id, reason) => notifier.notify(id, reason),
+        },
+        events
+      ),
       planFor
     )
     this.subscriptions = new SubscriptionService(
@@ -109,7 +120,16 @@ export class Exo {
     const db = await app.container.make('lucid.db')
     const queueConfig = app.config.get<{ defaultConnection: ConnectionOptions }>('queue')
     const emitter = await app.container.make('emitter')
-    return new Exo(config, db, queueConfig.defaultConnection, app.nodeEnvironment, emitter, app)
+    const logger = await app.container.make('logger')
+    return new Exo(
+      config,
+      db,
+      queueConfig.defaultConnection,
+      app.nodeEnvironment,
+      emitter,
+      app,
+      logger
+    )
   }
 
   /**
@@ -160,7 +180,25 @@ export class Exo {
     if (!resource || !resource.triggers.includes(trigger)) return
 
     const event = eventFromRow(row, trigger, this.environment)
+    if (this.#fake) return this.#fake.capture(event, row.$trx)
     await this.recorder.record(event, await this.queueFor(resource.name), row.$trx)
+  }
+
+  /**
+   * For the app's tests: from now on the models' events are kept by the
+   * returned fake, for its assertions, instead of being recorded and sent.
+   * Each call starts a fresh fake.
+   */
+  fake(): EventsFake {
+    this.#fake = new EventsFake()
+    return this.#fake
+  }
+
+  /**
+   * Records and sends events again after `fake()`.
+   */
+  restore() {
+    this.#fake = undefined
   }
 
   /**

@@ -60,7 +60,7 @@ export class Deliverer {
   ) {
     const request = buildRequest(subscription, event, delivery.id, this.signer)
     const result = await this.sender.send(request)
-    await this.outcome.record(delivery, request.loggedHeaders, result, {
+    await this.outcome.record(delivery, event, request.loggedHeaders, result, {
       plan: await this.planFor(event.resource),
       retry: options.retry,
     })

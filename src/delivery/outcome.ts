@@ -1,8 +1,10 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { LifecycleEvents } from '../lifecycle_events.js'
 import { dbTime } from '../models/db_time.js'
 import type { WebhookDelivery } from '../models/webhook_delivery.js'
 import type { PipelineQueue, QueuedAttempt } from '../queue/pipeline_queue.js'
+import type { EventRecord } from '../types.js'
 import type { AttemptLog } from './attempt_log.js'
 import type { DeliveryPlan } from './delivery_plan.js'
 import type { SendResult } from './sender.js'
@@ -20,8 +22,10 @@ const INTERRUPTED =
   'Interrupted: the worker stopped before recording the outcome; the receiver may have got this attempt'
 
 interface AttemptOutcome {
-  retry?: QueuedAttempt
+  retry?: QueuedAttempt & { dueAt: number }
   disabledFor?: string
+  /** The attempt was no longer pending: a later run logged it as interrupted */
+  stale?: boolean
 }
 
 export interface FailurePolicy {
@@ -35,14 +39,16 @@ export interface FailurePolicy {
  * Writes what an attempt came to, keeps the subscription's counters, and
  * either schedules the next attempt of a failed one while the backoff allows
  * or disables the subscription: at once on `410 Gone`, or after
- * `autoDisableAfter` consecutive failures.
+ * `autoDisableAfter` consecutive failures. Emits `exo:delivery:succeeded` or
+ * `exo:delivery:failed`, then `exo:subscription:disabled`, in the worker.
  */
 export class OutcomeRecorder {
   constructor(
     private db: Database,
     private attempts: AttemptLog,
     private queue: PipelineQueue,
-    private policy: FailurePolicy
+    private policy: FailurePolicy,
+    private events: LifecycleEvents
   ) {}
 
   /**
@@ -79,11 +85,13 @@ export class OutcomeRecorder {
 
   async record(
     delivery: WebhookDelivery,
+    event: Pick<EventRecord, 'event' | 'resource'>,
     requestHeaders: Record<string, string>,
     result: SendResult,
     next: { plan: DeliveryPlan; retry: boolean }
   ) {
     const success = isSuccess(result)
+    const error = success ? null : (result.error ?? `HTTP ${result.httpStatus}`)
     const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
       const now = dbTime(trx)
       // Still pending unless a later run logged it as interrupted meanwhile
@@ -94,14 +102,14 @@ export class OutcomeRecorder {
         .update({
           status: success ? 'success' : 'failed',
           http_status: result.httpStatus,
-          error: result.error ?? (success ? null : `HTTP ${result.httpStatus}`),
+          error,
           duration_ms: result.durationMs,
           request_headers: JSON.stringify(requestHeaders),
           response_headers: result.responseHeaders ? JSON.stringify(result.responseHeaders) : null,
           response_body: result.responseBody,
           completed_at: now,
         })
-      if (Number(completed) !== 1) return {}
+      if (Number(completed) !== 1) return { stale: true }
 
       const subscription = trx.from('exo_subscriptions').where('id', delivery.subscriptionId)
       if (success) {
@@ -119,9 +127,37 @@ export class OutcomeRecorder {
       return delay === null ? {} : this.#scheduleNext(trx, delivery, next.plan.queue, delay)
     })
 
+    if (outcome.stale) return success
     if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
+
+    const summary = {
+      deliveryId: delivery.id,
+      subscriptionId: delivery.subscriptionId,
+      eventId: delivery.eventId,
+      event: event.event,
+      resource: event.resource,
+      attempt: delivery.attempt,
+      httpStatus: result.httpStatus,
+      durationMs: result.durationMs,
+    }
+    if (error === null) {
+      await this.events.emit('exo:delivery:succeeded', summary)
+    } else {
+      await this.events.emit('exo:delivery:failed', {
+        ...summary,
+        error,
+        retryScheduled: outcome.retry !== undefined,
+        nextAttemptAt: outcome.retry ? new Date(outcome.retry.dueAt) : null,
+        subscriptionDisabled: outcome.disabledFor !== undefined,
+      })
+    }
     if (outcome.disabledFor) {
-      await this.policy.onDisabled(delivery.subscriptionId, outcome.disabledFor)
+      const reason = outcome.disabledFor
+      await this.events.emit('exo:subscription:disabled', {
+        subscriptionId: delivery.subscriptionId,
+        reason,
+      })
+      await this.policy.onDisabled(delivery.subscriptionId, reason)
     }
     return success
   }
@@ -139,7 +175,7 @@ export class OutcomeRecorder {
       dueAt: Date.now() + delay,
     }
     const [id] = await this.attempts.schedule([next], trx)
-    return { retry: { id, queue, delay } }
+    return { retry: { id, queue, delay, dueAt: next.dueAt } }
   }
 
   /**

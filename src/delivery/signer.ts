@@ -10,6 +10,31 @@ export interface SignedMessage {
 }
 
 /**
+ * `X-Exo-Signature`'s value: the hex HMAC-SHA256 of the body keyed with the
+ * whole secret string, as Exo for Laravel receivers check it.
+ */
+export function exoSignature(body: string | Uint8Array, secret: string) {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+}
+
+/**
+ * One `webhook-signature` entry as the Standard Webhooks spec defines it:
+ * `v1,` and the base64 HMAC-SHA256 of `<id>.<timestamp>.<body>`, keyed with
+ * the base64-decoded part of the secret after `whsec_`.
+ */
+export function standardSignature(
+  { id, timestamp, body }: { id: string; timestamp: number | string; body: string | Uint8Array },
+  secret: string
+) {
+  const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret
+  const signature = createHmac('sha256', Buffer.from(encoded, 'base64'))
+    .update(`${id}.${timestamp}.`)
+    .update(body)
+    .digest('base64')
+  return `v1,${signature}`
+}
+
+/**
  * Produces the signature headers of a request. The first secret is the
  * current one; any others are still valid during a rotation grace period.
  */
@@ -23,18 +48,10 @@ export interface Signer {
  * says (`webhook-signature`, keyed with the decoded part after `whsec_`).
  */
 export class ExoSigner implements Signer {
-  sign({ id, timestamp, body }: SignedMessage, secrets: string[]) {
-    const exoSignature = createHmac('sha256', secrets[0]).update(body).digest('hex')
-    const standardSignatures = secrets.map((secret) => {
-      const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64')
-      const signature = createHmac('sha256', key)
-        .update(`${id}.${timestamp}.${body}`)
-        .digest('base64')
-      return `v1,${signature}`
-    })
+  sign(message: SignedMessage, secrets: string[]) {
     return {
-      'X-Exo-Signature': `sha256=${exoSignature}`,
-      'webhook-signature': standardSignatures.join(' '),
+      'X-Exo-Signature': exoSignature(message.body, secrets[0]),
+      'webhook-signature': secrets.map((secret) => standardSignature(message, secret)).join(' '),
     }
   }
 }

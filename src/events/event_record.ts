@@ -1,5 +1,6 @@
 import { ulid } from 'ulid'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
+import type { ExoEvent } from '../lifecycle_events.js'
 import type { EventRecord, WebhookableModel } from '../types.js'
 
 /**
@@ -50,4 +51,19 @@ export function eventBody(
     `"resource":${JSON.stringify(event.resource)},"data":${event.data},` +
     `"timestamp":${JSON.stringify(event.occurredAt)}}`
   )
+}
+
+/**
+ * The event as host apps see it in listeners and in `exo.fake()`.
+ */
+export function publicEvent(event: EventRecord): ExoEvent {
+  return {
+    id: event.id,
+    resource: event.resource,
+    event: event.event,
+    data: JSON.parse(event.data),
+    ownerId: event.ownerId,
+    environment: event.environment,
+    timestamp: event.occurredAt,
+  }
 }

@@ -1,7 +1,9 @@
 import { debuglog } from 'node:util'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import type { LifecycleEvents } from '../lifecycle_events.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
+import { publicEvent } from './event_record.js'
 import type { Outbox } from './outbox.js'
 
 const debug = debuglog('adonis-exo')
@@ -18,13 +20,15 @@ interface PendingEvent {
  * - otherwise queued straight to Redis with the whole event (the row is
  *   already committed, so an outbox write would be no more atomic), falling
  *   back to the outbox when Redis is away.
+ * Once an event is durable, `exo:event:recorded` is emitted.
  */
 export class EventRecorder {
   #buffers = new WeakMap<TransactionClientContract, PendingEvent[]>()
 
   constructor(
     private outbox: Outbox,
-    private queue: PipelineQueue
+    private queue: PipelineQueue,
+    private events: LifecycleEvents
   ) {}
 
   async record(event: EventRecord, queue: string, trx?: TransactionClientContract | null) {
@@ -37,6 +41,13 @@ export class EventRecorder {
     } catch (error) {
       debug('queueing %s failed, keeping it in the outbox: %s', event.id, error.message)
       await this.outbox.insert([event])
+    }
+    await this.#announce([event])
+  }
+
+  async #announce(events: EventRecord[]) {
+    for (const event of events) {
+      await this.events.emit('exo:event:recorded', publicEvent(event))
     }
   }
 
@@ -70,5 +81,6 @@ export class EventRecorder {
     } catch (error) {
       debug('queueing committed events failed, the sweeper will: %s', error.message)
     }
+    await this.#announce(pending.map(({ event }) => event))
   }
 }

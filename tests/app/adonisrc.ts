@@ -24,7 +24,11 @@ export default defineConfig({
     () => import('@rlanz/bull-queue/queue_provider'),
     () => import('adonis-exo/exo_provider'),
   ],
-  preloads: [() => import('#start/routes'), () => import('#start/kernel')],
+  preloads: [
+    () => import('#start/routes'),
+    () => import('#start/kernel'),
+    () => import('#start/events'),
+  ],
   tests: {
     suites: [
       {

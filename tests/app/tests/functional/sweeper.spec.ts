@@ -49,10 +49,7 @@ test.group('Sweeper | events left in the outbox are delivered', (group) => {
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver()
-    cleanup(() => receiver.close())
-    const user = await createUser()
-    await subscribe(user, receiver.url)
+    const { receiver, user } = await subscribedReceiver(cleanup)
 
     const id = `evt_WORKERSWEEP${Date.now()}`
     await exo.outbox.insert([

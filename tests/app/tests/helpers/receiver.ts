@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { TestContext } from '@japa/runner/core'
 import { freePort } from './free_port.js'
+import type { Group } from '@japa/runner/core'
+import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 export interface ReceivedRequest {
   method: string
@@ -91,3 +93,19 @@ export async function closedUrl() {
 }
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>
+
+/**
+ * A fresh receiver for each test of `group`, closed after the test along with
+ * every subscription.
+ */
+export function receiverForEachTest(group: Group): () => Receiver {
+  let receiver: Receiver
+  group.each.setup(async () => {
+    receiver = await startReceiver()
+    return async () => {
+      await deleteSubscriptions()
+      await receiver.close()
+    }
+  })
+  return () => receiver
+}

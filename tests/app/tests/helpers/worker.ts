@@ -17,6 +17,13 @@ export async function stopWorkers() {
 }
 
 /**
+ * The file the worker's start/events.ts listeners append adonis-exo's events to.
+ */
+export function workerEventsLog() {
+  return app.tmpPath(`exo-events-${process.pid}.jsonl`)
+}
+
+/**
  * Starts `node ace queue:listen` in a child process, as a host app runs its
  * workers, and resolves once it listens. By default it takes the Exo queues
  * (the configured one and the notes' own) with the run's environment.
@@ -30,7 +37,13 @@ export async function startWorker(
   const flags = queues.map((name) => `--queue=${name}`)
   const child = spawn(process.execPath, ['ace.js', 'queue:listen', ...flags], {
     cwd: app.appRoot,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...options.env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      EXO_EVENTS_LOG: workerEventsLog(),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stderr.pipe(log)

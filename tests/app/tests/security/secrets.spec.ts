@@ -44,7 +44,7 @@ test.group('Security | secrets stay secret', (group) => {
     assert,
   }) => {
     const receiver = await startReceiver()
-    const { token } = await apiUser()
+    const { token } = await apiUser(client)
     const secret = `whsec_${randomBytes(32).toString('base64')}`
     const password = random(18)
     const secretHeaderValue = random(18)

@@ -121,7 +121,7 @@ test.group('Security | SSRF matrix, guard on', (group) => {
     assert,
   }) => {
     assert.isAtLeast(DESTINATIONS.length, 30)
-    const { token } = await apiUser()
+    const { token } = await apiUser(client)
     for (const destination of DESTINATIONS) {
       const url = destination.replace('PORT', String(trap.port))
       const response = await client

@@ -15,7 +15,7 @@ test.group('API | free-form JSON fields', (group) => {
     client,
     assert,
   }) => {
-    const { token } = await apiUser()
+    const { token } = await apiUser(client)
     const created = await client
       .post(await apiPath('/webhooks'))
       .bearerToken(token)

@@ -1,0 +1,24 @@
+import { appendFileSync } from 'node:fs'
+import emitter from '@adonisjs/core/services/emitter'
+import type { ExoEventsList } from 'adonis-exo'
+import env from '#start/env'
+
+/**
+ * When EXO_EVENTS_LOG names a file, adonis-exo's events are appended to it,
+ * one JSON line each with the emitting process's pid: the test suite reads
+ * there what its worker process (`queue:listen`) emitted.
+ */
+const log = env.get('EXO_EVENTS_LOG')
+
+function writeTo(file: string, name: keyof ExoEventsList) {
+  emitter.on(name, (payload) => {
+    appendFileSync(file, `${JSON.stringify({ name, pid: process.pid, payload })}\n`)
+  })
+}
+
+if (log) {
+  writeTo(log, 'exo:event:recorded')
+  writeTo(log, 'exo:delivery:succeeded')
+  writeTo(log, 'exo:delivery:failed')
+  writeTo(log, 'exo:subscription:disabled')
+}
