@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -11,10 +12,10 @@ export interface ReceivedRequest {
 
 /**
  * A webhook receiver on loopback that keeps every request it gets and
- * answers with the status the test chooses.
+ * answers with the status (and body) the test chooses.
  */
 export async function startReceiver(
-  options: { status?: number; headers?: Record<string, string> } = {}
+  options: { status?: number; headers?: Record<string, string>; body?: string } = {}
 ) {
   const received: ReceivedRequest[] = []
   let status = options.status ?? 200
@@ -32,7 +33,7 @@ export async function startReceiver(
         json: JSON.parse(body),
       })
       response.writeHead(status, { 'content-type': 'text/plain', 'x-receiver': 'test', ...headers })
-      response.end(status < 300 ? 'ok' : 'nope')
+      response.end(options.body ?? (status < 300 ? 'ok' : 'nope'))
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -66,3 +67,27 @@ export async function startReceiver(
 }
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>
+
+/**
+ * A receiver closed when the test ends.
+ */
+export async function receiverFor(
+  cleanup: (fn: () => Promise<void>) => void,
+  options: Parameters<typeof startReceiver>[0] = {}
+) {
+  const receiver = await startReceiver(options)
+  cleanup(() => receiver.close())
+  return receiver
+}
+
+/**
+ * Whether the request's Standard Webhooks signature verifies with `secret`.
+ */
+export function verifies(secret: string, request: ReceivedRequest) {
+  try {
+    new Webhook(secret).verify(request.body, request.headers as Record<string, string>)
+    return true
+  } catch {
+    return false
+  }
+}

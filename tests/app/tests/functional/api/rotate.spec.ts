@@ -1,25 +1,15 @@
 import { createHmac } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
-import { Webhook } from 'standardwebhooks'
 import { WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import type User from '#models/user'
 import { apiPath } from '#tests/helpers/api'
 import { apiUser, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
-import { startReceiver, type ReceivedRequest } from '#tests/helpers/receiver'
+import { startReceiver, verifies } from '#tests/helpers/receiver'
 
 function exoSignature(secret: string, body: string) {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
-}
-
-function verifies(secret: string, request: ReceivedRequest) {
-  try {
-    new Webhook(secret).verify(request.body, request.headers as any)
-    return true
-  } catch {
-    return false
-  }
 }
 
 test.group('API | POST /webhooks/:id/rotate-secret', (group) => {
