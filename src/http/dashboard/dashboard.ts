@@ -76,7 +76,9 @@ export function formatTime(value: string | null | undefined) {
 
 export function relativeTime(value: string | null | undefined) {
   if (!value) return ''
-  return DateTime.fromISO(value).toRelative() ?? ''
+  const time = DateTime.fromISO(value)
+  if (Math.abs(time.diffNow().as('seconds')) < 45) return 'just now'
+  return time.toRelative() ?? ''
 }
 
 /** JSON indented for reading; any other text as it is */

@@ -41,13 +41,13 @@ export const baseUrl = `http://${env.get('HOST')}:${env.get('PORT')}`
  */
 export async function openPage(
   cleanup: (fn: () => Promise<void>) => void,
-  options: { javaScript?: boolean; width?: number } = {}
+  options: { javaScript?: boolean; width?: number; height?: number } = {}
 ): Promise<Page> {
   const running = await browser()
   const context = await running.newContext({
     baseURL: baseUrl,
     javaScriptEnabled: options.javaScript ?? true,
-    viewport: { width: options.width ?? 1280, height: 900 },
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
   })
   const page = await context.newPage()
   const errors: string[] = []
@@ -127,9 +127,9 @@ export function subscriptionIdOf(page: Page) {
  * Saves a screenshot of the page under $EXO_SCREENSHOTS (`npm run
  * screenshots` sets it to docs/screenshots); does nothing otherwise.
  */
-export async function screenshot(page: Page, name: string) {
+export async function screenshot(page: Page, name: string, options = { fullPage: true }) {
   const directory = process.env.EXO_SCREENSHOTS
   if (!directory) return
   await mkdir(directory, { recursive: true })
-  await page.screenshot({ path: `${directory}/${name}.png`, fullPage: true })
+  await page.screenshot({ path: `${directory}/${name}.png`, fullPage: options.fullPage })
 }
