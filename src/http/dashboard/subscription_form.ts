@@ -1,6 +1,6 @@
+import { errors } from '@vinejs/vine'
 import type { WebhookSubscription } from '../../models/webhook_subscription.js'
 import type { serializeSubscription } from '../api/serializers.js'
-import { errors } from '@vinejs/vine'
 import { headerLines } from './dashboard.js'
 
 type FormBody = Record<string, unknown>

@@ -62,7 +62,7 @@ test.group('Dashboard | screenshots', (group) => {
       password: 'secret-password',
       isAdmin: true,
     })
-    const token = await tokenFor(admin)
+    const token = await tokenFor(admin, { name: 'Deploy bot' })
 
     const page = await openPage(cleanup, { height: 800 })
     await page.goto('/exo/login')

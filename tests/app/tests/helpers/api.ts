@@ -5,7 +5,7 @@ import type User from '#models/user'
 /**
  * A fresh Exo API token for `user`, as `node ace exo:token` makes one.
  */
-export async function tokenFor(user: User, options: { expiresIn?: string } = {}) {
+export async function tokenFor(user: User, options: { expiresIn?: string; name?: string } = {}) {
   const exo = await app.container.make('exo.manager')
   const tokens = await exo.tokens()
   const token = await tokens.create(user, ['*'], { name: 'test', ...options })
