@@ -144,5 +144,10 @@ test.group('Dashboard | screenshots', (group) => {
     const phone = await openPage(cleanup, { width: 390, height: 844 })
     await signIn(phone, admin.email)
     await screenshot(phone, 'dashboard-phone', { fullPage: false })
+
+    const dark = await openPage(cleanup, { dark: true })
+    await signIn(dark, admin.email)
+    await dark.goto(`/exo/webhooks/${crmId}`)
+    await screenshot(dark, 'subscription-dark', { fullPage: false })
   }).skip(!process.env.EXO_SCREENSHOTS, 'npm run screenshots')
 })

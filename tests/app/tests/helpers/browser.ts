@@ -41,13 +41,14 @@ export const baseUrl = `http://${env.get('HOST')}:${env.get('PORT')}`
  */
 export async function openPage(
   cleanup: (fn: () => Promise<void>) => void,
-  options: { javaScript?: boolean; width?: number; height?: number } = {}
+  options: { javaScript?: boolean; width?: number; height?: number; dark?: boolean } = {}
 ): Promise<Page> {
   const running = await browser()
   const context = await running.newContext({
     baseURL: baseUrl,
     javaScriptEnabled: options.javaScript ?? true,
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    colorScheme: options.dark ? 'dark' : 'light',
   })
   const page = await context.newPage()
   const errors: string[] = []
