@@ -1,6 +1,7 @@
 import { configProvider } from '@adonisjs/core'
 import { RuntimeException } from '@adonisjs/core/exceptions'
 import type { BaseCommand } from '@adonisjs/core/ace'
+import type { Router } from '@adonisjs/core/http'
 import type { ApplicationService } from '@adonisjs/core/types'
 import type { Exo } from '../src/exo.js'
 import type { ResolvedExoConfig } from '../src/types.js'
@@ -39,20 +40,40 @@ export default class ExoProvider {
 
   async boot() {
     const config = await this.#config()
-    const { default: edge } = await import('edge.js')
-    edge.mount('exo', new URL('../resources/views/exo/', import.meta.url))
-
     const router = await this.app.container.make('router')
     const { registerApiRoutes } = await import('../src/http/api/routes.js')
     const { exemptFromCsrf } = await import('../src/http/csrf_exemption.js')
     const { jsonBodyMiddleware } = await import('../src/http/api/json_body_middleware.js')
     registerApiRoutes(router, config.prefix.api)
     exemptFromCsrf(this.app, config.prefix.api)
+    await this.#registerDashboard(router, config.prefix.dashboard)
 
     // Registered before the host's start/kernel.ts adds its own, so it runs first
     const server = await this.app.container.make('server')
     const JsonBody = jsonBodyMiddleware(config.prefix.api)
     server.use([async () => ({ default: JsonBody })])
+  }
+
+  /**
+   * The dashboard's routes, its templates (the package's, or the host's
+   * copies under resources/views/vendor/exo) and its assets.
+   */
+  async #registerDashboard(router: Router, prefix: string) {
+    const { default: edge } = await import('edge.js')
+    const { DashboardViews } = await import('../src/http/dashboard/views.js')
+    const { DashboardAssets } = await import('../src/http/dashboard/assets.js')
+    const { Dashboard } = await import('../src/http/dashboard/dashboard.js')
+    const { registerDashboardRoutes } = await import('../src/http/dashboard/routes.js')
+    const views = new DashboardViews(
+      edge,
+      new URL('../resources/views/exo/', import.meta.url),
+      this.app.viewsPath('vendor/exo')
+    )
+    const assets = new DashboardAssets(
+      new URL('../resources/assets/', import.meta.url),
+      `${prefix}/assets`
+    )
+    registerDashboardRoutes(router, new Dashboard(prefix, views, assets))
   }
 
   /**

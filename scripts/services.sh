@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts what the test suite talks to when it is
-# missing: Redis, PostgreSQL and MariaDB on their standard loopback ports.
+# missing: Redis, PostgreSQL and MariaDB on their standard loopback ports, and
+# the Chromium the dashboard's browser tests drive.
 set -euo pipefail
 
 port_open() {
@@ -51,7 +52,13 @@ ensure_mariadb() {
   mariadb -uroot -e "CREATE DATABASE IF NOT EXISTS test" 2>/dev/null || true
 }
 
+# The browser tests launch Debian's Chromium through playwright-core: no browser download.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
 ensure_redis
 ensure_postgres
 ensure_mariadb
-echo "Redis, PostgreSQL and MariaDB are up"
+ensure_chromium
+echo "Redis, PostgreSQL and MariaDB are up; Chromium is at /usr/bin/chromium"

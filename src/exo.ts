@@ -2,8 +2,10 @@ import type { ApplicationService, EmitterService, LoggerService } from '@adonisj
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { ConnectionOptions } from 'bullmq'
+import type { RedisOptions } from 'ioredis'
 import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
 import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
+import { LoginLimiter } from './auth/login_limiter.js'
 import { AttemptLog } from './delivery/attempt_log.js'
 import type { DeliveryPlan } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
@@ -43,7 +45,9 @@ export class Exo {
   readonly subscriptions: SubscriptionService
   readonly auth: ExoAuthManager
   #tokens?: Promise<ApiTokens>
+  #loginLimiter?: LoginLimiter
   #db: Database
+  #redis: ConnectionOptions
   #plans = new Map<string, Promise<DeliveryPlan>>()
   #fake?: EventsFake
 
@@ -59,6 +63,7 @@ export class Exo {
     const notifier = new DisabledNotifier(app, config)
     const events = new LifecycleEvents(emitter, logger)
     this.#db = db
+    this.#redis = redis
     const attempts = new AttemptLog()
     const planFor = (resource: string) => this.planFor(resource)
 
@@ -148,6 +153,15 @@ export class Exo {
   }
 
   /**
+   * Failed dashboard sign-ins, counted in the queue's Redis; connected on
+   * first use, so workers never open it.
+   */
+  get loginLimiter(): LoginLimiter {
+    this.#loginLimiter ??= new LoginLimiter(this.#redis as RedisOptions)
+    return this.#loginLimiter
+  }
+
+  /**
    * The queue a resource's events and attempts go through.
    */
   async queueFor(resourceName: string): Promise<string> {
@@ -211,6 +225,7 @@ export class Exo {
   async close() {
     this.sweeper.stop()
     await this.queue.close()
+    await this.#loginLimiter?.close()
     this.sender.close()
   }
 }

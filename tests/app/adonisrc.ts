@@ -37,6 +37,11 @@ export default defineConfig({
         timeout: 60000,
       },
       {
+        files: ['tests/browser/**/*.spec(.ts|.js)'],
+        name: 'browser',
+        timeout: 60000,
+      },
+      {
         files: ['tests/reliability/**/*.spec(.ts|.js)'],
         name: 'reliability',
         timeout: 25 * 60_000,

@@ -1,5 +1,6 @@
 import app from '@adonisjs/core/services/app'
 import type { HttpContext } from '@adonisjs/core/http'
+import { WebhookDelivery } from '../../models/webhook_delivery.js'
 import { WebhookSubscription } from '../../models/webhook_subscription.js'
 import { ApiNotFound } from './api_middleware.js'
 
@@ -22,4 +23,17 @@ export async function ownedSubscription(ctx: HttpContext) {
     .first()
   if (!subscription) throw new ApiNotFound('No webhook subscription has this id')
   return subscription
+}
+
+/**
+ * The attempt named by the route's `:deliveryId`, when it belongs to
+ * `subscription`.
+ */
+export async function deliveryOf(subscription: WebhookSubscription, deliveryId: string) {
+  const delivery = await WebhookDelivery.query()
+    .where('id', deliveryId)
+    .where('subscription_id', subscription.id)
+    .first()
+  if (!delivery) throw new ApiNotFound('No delivery of this subscription has this id')
+  return delivery
 }

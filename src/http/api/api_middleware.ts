@@ -6,7 +6,7 @@ import { errors as vineErrors } from '@vinejs/vine'
 
 declare module '@adonisjs/core/http' {
   interface HttpContext {
-    /** The user of the Exo API token that authenticated this request */
+    /** The user of the Exo API token, or of the dashboard session, of this request */
     exoUser?: LucidRow
   }
 }

@@ -1,19 +1,14 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { WebhookDelivery } from '../../models/webhook_delivery.js'
 import { ApiNotFound } from './api_middleware.js'
-import { exoManager, ownedSubscription } from './api_context.js'
-import { decodeCursor, DEFAULT_PAGE_SIZE, page } from './pagination.js'
+import { deliveryOf, exoManager, ownedSubscription } from './api_context.js'
+import { deliveriesQuery } from '../list_queries.js'
+import { DEFAULT_PAGE_SIZE, page } from './pagination.js'
 import { serializeDelivery, serializeDeliveryDetail } from './serializers.js'
 import { listDeliveriesValidator, replayValidator } from './validators.js'
 
 async function ownedDelivery(ctx: HttpContext) {
   const subscription = await ownedSubscription(ctx)
-  const delivery = await WebhookDelivery.query()
-    .where('id', ctx.params.deliveryId)
-    .where('subscription_id', subscription.id)
-    .first()
-  if (!delivery) throw new ApiNotFound('No delivery of this subscription has this id')
-  return { subscription, delivery }
+  return { subscription, delivery: await deliveryOf(subscription, ctx.params.deliveryId) }
 }
 
 export default class DeliveriesController {
@@ -21,20 +16,7 @@ export default class DeliveriesController {
     const subscription = await ownedSubscription(ctx)
     const filters = await listDeliveriesValidator.validate(ctx.request.qs())
     const limit = filters.limit ?? DEFAULT_PAGE_SIZE
-    const query = WebhookDelivery.query()
-      .select(
-        'exo_deliveries.*',
-        'exo_events.event as event_name',
-        'exo_events.resource as event_resource'
-      )
-      .join('exo_events', 'exo_events.id', 'exo_deliveries.event_id')
-      .where('exo_deliveries.subscription_id', subscription.id)
-      .orderBy('exo_deliveries.id', 'desc')
-      .limit(limit + 1)
-    if (filters.cursor) {
-      query.where('exo_deliveries.id', '<', decodeCursor<string>(filters.cursor, 'string'))
-    }
-    if (filters.status) query.where('exo_deliveries.status', filters.status)
+    const query = deliveriesQuery(subscription.id, filters, limit)
     return page(
       await query,
       limit,

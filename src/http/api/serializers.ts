@@ -64,7 +64,10 @@ export function serializeDelivery({ delivery, event }: DeliveryWithEvent) {
 /**
  * One attempt with what was sent and what came back.
  */
-export function serializeDeliveryDetail(delivery: WebhookDelivery, event: EventRecord) {
+export function serializeDeliveryDetail(
+  delivery: WebhookDelivery,
+  event: Pick<EventRecord, 'id' | 'event' | 'resource' | 'data' | 'occurredAt'>
+) {
   return {
     ...serializeDelivery({ delivery, event }),
     scheduled_at: delivery.scheduledAt.toUTC().toISO(),

@@ -1,5 +1,24 @@
 import vine, { errors } from '@vinejs/vine'
+import type { MessagesProviderContact, SchemaTypes } from '@vinejs/vine/types'
 import { TRIGGERS } from '../../types.js'
+
+/**
+ * Names a field by its path in messages ("The notification_emails.1 field
+ * must be a valid email address", not "The 1 field …"), through whichever
+ * messages provider the app gave VineJS.
+ */
+const fieldPathMessages: MessagesProviderContact = {
+  getMessage(message, rule, field, args) {
+    const named = Object.create(field, { name: { value: field.getFieldPath() } })
+    return vine.messagesProvider.getMessage(message, rule, named, args)
+  },
+}
+
+function compile<Schema extends SchemaTypes>(schema: Schema) {
+  const validator = vine.compile(schema)
+  validator.messagesProvider = fieldPathMessages
+  return validator
+}
 
 /** Header names the package sets itself, or that HTTP owns */
 const RESERVED_HEADERS = /^(content-type|content-length|host|user-agent|webhook-.*|x-exo-.*)$/i
@@ -81,7 +100,7 @@ const subscriptionFields = {
   metadata: vine.record(vine.any()).maxLength(50),
 }
 
-export const createSubscriptionValidator = vine.compile(
+export const createSubscriptionValidator = compile(
   vine.object({
     ...subscriptionFields,
     description: subscriptionFields.description.optional(),
@@ -96,7 +115,7 @@ export const createSubscriptionValidator = vine.compile(
   })
 )
 
-export const updateSubscriptionValidator = vine.compile(
+export const updateSubscriptionValidator = compile(
   vine.object(
     Object.fromEntries(
       Object.entries(subscriptionFields).map(([field, schema]) => [field, schema.optional()])
@@ -117,7 +136,7 @@ const pageFields = {
   cursor: vine.string().maxLength(200).optional(),
 }
 
-export const listSubscriptionsValidator = vine.compile(
+export const listSubscriptionsValidator = compile(
   vine.object({
     ...pageFields,
     // No NUL: PostgreSQL refuses it in a text comparison
@@ -130,14 +149,14 @@ export const listSubscriptionsValidator = vine.compile(
   })
 )
 
-export const listDeliveriesValidator = vine.compile(
+export const listDeliveriesValidator = compile(
   vine.object({
     ...pageFields,
     status: vine.enum(['pending', 'success', 'failed'] as const).optional(),
   })
 )
 
-export const rotateSecretValidator = vine.compile(
+export const rotateSecretValidator = compile(
   vine.object({
     grace_period: vine
       .any()
@@ -146,7 +165,7 @@ export const rotateSecretValidator = vine.compile(
   })
 )
 
-export const replayValidator = vine.compile(
+export const replayValidator = compile(
   vine.object({
     event_id: vine.string().maxLength(40).optional().requiredIfMissing('since'),
     since: vine.string().maxLength(40).optional(),

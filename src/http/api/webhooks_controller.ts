@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
-import { WebhookSubscription } from '../../models/webhook_subscription.js'
+import { subscriptionsQuery } from '../list_queries.js'
 import { currentUserId, exoManager, ownedSubscription } from './api_context.js'
-import { decodeCursor, DEFAULT_PAGE_SIZE, page } from './pagination.js'
+import { DEFAULT_PAGE_SIZE, page } from './pagination.js'
 import { serializeSubscription } from './serializers.js'
 import {
   createSubscriptionValidator,
@@ -14,13 +14,7 @@ export default class WebhooksController {
   async index(ctx: HttpContext) {
     const filters = await listSubscriptionsValidator.validate(ctx.request.qs())
     const limit = filters.limit ?? DEFAULT_PAGE_SIZE
-    const query = WebhookSubscription.query()
-      .where('user_id', currentUserId(ctx))
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
-    if (filters.cursor) query.where('id', '<', decodeCursor<number>(filters.cursor, 'number'))
-    if (filters.resource) query.where('resource', filters.resource)
-    if (filters.is_active !== undefined) query.where('is_active', filters.is_active)
+    const query = subscriptionsQuery(filters, limit, currentUserId(ctx))
     // pg reads bigint ids as strings: the cursor keeps the number
     return page(await query, limit, (row) => Number(row.id), serializeSubscription)
   }

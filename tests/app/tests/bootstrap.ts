@@ -6,6 +6,7 @@ import type { Config } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { startWorker, stopWorkers } from '#tests/helpers/worker'
+import { closeBrowser } from '#tests/helpers/browser'
 
 export const plugins: Config['plugins'] = [assert(), apiClient(), pluginAdonisJS(app)]
 
@@ -27,7 +28,8 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
 }
 
 export const configureSuite: Config['configureSuite'] = (suite) => {
-  if (['browser', 'functional', 'e2e'].includes(suite.name)) {
+  if (suite.name === 'browser') suite.teardown(() => closeBrowser())
+  if (['browser', 'functional', 'security', 'reliability'].includes(suite.name)) {
     return suite.setup(() => testUtils.httpServer().start())
   }
 }

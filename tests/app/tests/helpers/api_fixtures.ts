@@ -14,9 +14,17 @@ export type FixtureContext = Pick<TestContext, 'client' | 'cleanup'>
  * A user, an Exo API token of theirs, and `api`: requests made with it.
  */
 export async function apiUser(client: ApiClient, attributes: { isAdmin?: boolean } = {}) {
+  const { user, token, tokenId } = await userWithToken(attributes)
+  return { user, token, tokenId, api: exoApi(client, token) }
+}
+
+/**
+ * A user and an Exo API token of theirs, for tests that call the API their own way.
+ */
+export async function userWithToken(attributes: { isAdmin?: boolean } = {}) {
   const user = await createUser(attributes)
   const token = await tokenFor(user)
-  return { user, token: token.value, tokenId: token.id, api: exoApi(client, token.value) }
+  return { user, token: token.value, tokenId: token.id }
 }
 
 /**

@@ -1,7 +1,7 @@
+import { Webhook } from 'standardwebhooks'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { TestContext } from '@japa/runner/core'
 import { freePort } from './free_port.js'
 import type { Group } from '@japa/runner/core'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
@@ -15,14 +15,15 @@ export interface ReceivedRequest {
 
 /**
  * A webhook receiver on loopback that keeps every request it gets and
- * answers with the status the test chooses. Given the test's `cleanup`, it
- * closes when the test ends.
+ * answers with the status (and body) the test chooses. Given the test's
+ * `cleanup`, it closes when the test ends.
  */
 export async function startReceiver(
   options: {
     status?: number
     headers?: Record<string, string>
-    cleanup?: TestContext['cleanup']
+    body?: string
+    cleanup?: (close: () => Promise<void>) => void
   } = {}
 ) {
   const received: ReceivedRequest[] = []
@@ -41,7 +42,7 @@ export async function startReceiver(
         json: JSON.parse(body),
       })
       response.writeHead(status, { 'content-type': 'text/plain', 'x-receiver': 'test', ...headers })
-      response.end(status < 300 ? 'ok' : 'nope')
+      response.end(options.body ?? (status < 300 ? 'ok' : 'nope'))
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -108,4 +109,26 @@ export function receiverForEachTest(group: Group): () => Receiver {
     }
   })
   return () => receiver
+}
+
+/**
+ * A receiver closed when the test ends.
+ */
+export async function receiverFor(
+  cleanup: (close: () => Promise<void>) => void,
+  options: Parameters<typeof startReceiver>[0] = {}
+) {
+  return startReceiver({ ...options, cleanup })
+}
+
+/**
+ * Whether the request's Standard Webhooks signature verifies with `secret`.
+ */
+export function verifies(secret: string, request: ReceivedRequest) {
+  try {
+    new Webhook(secret).verify(request.body, request.headers as Record<string, string>)
+    return true
+  } catch {
+    return false
+  }
 }

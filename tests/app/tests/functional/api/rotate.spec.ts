@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
-import { Webhook } from 'standardwebhooks'
 import { WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import {
@@ -11,19 +10,10 @@ import {
   errorFields,
   type FixtureContext,
 } from '#tests/helpers/api_fixtures'
-import type { ReceivedRequest } from '#tests/helpers/receiver'
+import { verifies } from '#tests/helpers/receiver'
 
 function exoSignature(secret: string, body: string) {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
-}
-
-function verifies(secret: string, request: ReceivedRequest) {
-  try {
-    new Webhook(secret).verify(request.body, request.headers as any)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /**

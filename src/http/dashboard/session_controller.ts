@@ -1,0 +1,69 @@
+import { errors as authErrors } from '@adonisjs/auth'
+import type { HttpContext } from '@adonisjs/core/http'
+import vine from '@vinejs/vine'
+import { exoManager } from '../api/api_context.js'
+import type { Dashboard } from './dashboard.js'
+import { INTENDED_URL_KEY } from './dashboard_action.js'
+import { flashForm } from './form_state.js'
+
+const loginValidator = vine.compile(
+  vine.object({
+    email: vine.string().trim().minLength(1).maxLength(254),
+    password: vine.string().minLength(1).maxLength(1000),
+  })
+)
+
+/**
+ * Signing in and out of the dashboard, on the package's own session guard.
+ */
+export default class SessionController {
+  constructor(private dashboard: Dashboard) {}
+
+  async show(ctx: HttpContext) {
+    if (ctx.exoUser) return ctx.response.redirect().toRoute('exo.dashboard')
+    return this.dashboard.render(ctx, 'pages/login')
+  }
+
+  async store(ctx: HttpContext) {
+    const { email, password } = await loginValidator.validate(ctx.request.all())
+    const exo = await exoManager()
+    const ip = ctx.request.ip()
+
+    const wait = await exo.loginLimiter.retryAfter(email, ip)
+    if (wait > 0) return this.#tooManyAttempts(ctx, wait)
+
+    const User = await exo.userModel()
+    let user
+    try {
+      user = await User.verifyCredentials(email, password)
+    } catch (error) {
+      if (!(error instanceof authErrors.E_INVALID_CREDENTIALS)) throw error
+      const blocked = await exo.loginLimiter.recordFailure(email, ip)
+      if (blocked > 0) return this.#tooManyAttempts(ctx, blocked)
+      flashForm(ctx, [{ field: 'form', message: 'The email or the password is wrong' }])
+      return ctx.response.redirect().toRoute('exo.login')
+    }
+
+    await exo.loginLimiter.clear(email, ip)
+    // The guard also gives the session a new id: no session fixation
+    await exo.auth.createAuthenticator(ctx).use('exo_web').login(user)
+    const intended = ctx.session.pull(INTENDED_URL_KEY)
+    return typeof intended === 'string' && intended.startsWith(`${this.dashboard.prefix}/`)
+      ? ctx.response.redirect(intended)
+      : ctx.response.redirect().toRoute('exo.dashboard')
+  }
+
+  async destroy(ctx: HttpContext) {
+    const exo = await exoManager()
+    await exo.auth.createAuthenticator(ctx).use('exo_web').logout()
+    ctx.session.regenerate()
+    this.dashboard.notify(ctx, 'info', 'You are signed out')
+    return ctx.response.redirect().toRoute('exo.login')
+  }
+
+  #tooManyAttempts(ctx: HttpContext, retryAfterMs: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000))
+    ctx.response.header('retry-after', String(Math.ceil(retryAfterMs / 1000)))
+    return this.dashboard.render(ctx, 'pages/login', { tooManyAttempts: { minutes } }, 429)
+  }
+}
