@@ -2,6 +2,9 @@ import dns from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
 
+/** Global unicast IPv6: what is outside it (IPv4-compatible `::a.b.c.d`, ULA…) is never public */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3')
+
 /**
  * Why an address may not receive webhooks, or null when it may: only public
  * unicast addresses are allowed. IPv4-mapped IPv6 addresses are judged as the
@@ -18,7 +21,11 @@ export function refusalReason(address: string): string | null {
     parsed = parsed.toIPv4Address()
   }
   const range = parsed.range()
-  return range === 'unicast' ? null : `${address} is in the ${range} range`
+  if (range !== 'unicast') return `${address} is in the ${range} range`
+  if (parsed instanceof ipaddr.IPv6 && !parsed.match(GLOBAL_UNICAST_V6)) {
+    return `${address} is not a global unicast IPv6 address`
+  }
+  return null
 }
 
 export class RefusedDestination extends Error {

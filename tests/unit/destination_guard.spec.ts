@@ -23,6 +23,9 @@ const refused = [
   '::ffff:127.0.0.1',
   '::ffff:169.254.169.254',
   'ff02::1',
+  '::7f00:1',
+  '::a9fe:a9fe',
+  '4000::1',
 ]
 
 test.group('Destination guard', () => {

@@ -28,7 +28,7 @@ export const runnerHooks: Required<Pick<Config, 'setup' | 'teardown'>> = {
 }
 
 export const configureSuite: Config['configureSuite'] = (suite) => {
-  if (suite.name === 'browser') suite.teardown(() => closeBrowser())
+  if (['browser', 'security'].includes(suite.name)) suite.teardown(() => closeBrowser())
   if (['browser', 'functional', 'security', 'reliability'].includes(suite.name)) {
     return suite.setup(() => testUtils.httpServer().start())
   }

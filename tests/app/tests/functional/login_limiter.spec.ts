@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import exo from 'adonis-exo/services/main'
-import { PrivateRedis } from '#tests/helpers/redis_server'
+import { PrivateRedis, restartRedis } from '#tests/helpers/redis_server'
 
 function anyEmail() {
   return `limited-${randomUUID()}@example.com`
@@ -43,7 +43,7 @@ test.group('Dashboard | failed sign-ins limiter', () => {
   }) => {
     const redis = PrivateRedis.current!
     await redis.stop()
-    cleanup(() => redis.start().catch(() => {}))
+    cleanup(() => restartRedis())
 
     const email = anyEmail()
     for (let failure = 1; failure <= 4; failure++) {

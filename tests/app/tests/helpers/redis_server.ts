@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import app from '@adonisjs/core/services/app'
 import { freePort } from './free_port.js'
 
 function answers(port: number) {
@@ -67,4 +68,15 @@ export class PrivateRedis {
     child.kill(signal)
     await exited
   }
+}
+
+/**
+ * Starts the run's Redis again and waits until the app's queue producers have
+ * reconnected, so the next test's saves go to Redis, not to the outbox.
+ */
+export async function restartRedis() {
+  await PrivateRedis.current!.start()
+  const exo = await app.container.make('exo.manager')
+  const client = await exo.queue.queue(exo.config.queue).client
+  for (let tries = 0; tries < 200 && client.status !== 'ready'; tries++) await sleep(50)
 }

@@ -149,7 +149,7 @@ test.group('Security | API authorization matrix', (group) => {
     response.assertStatus(200)
     assert.deepEqual(
       response.body().data.map((item: { id: number }) => item.id),
-      [own.id]
+      [Number(own.id)]
     )
   })
 })
