@@ -54,11 +54,7 @@ function faultPlan(workers: WorkerPair, receivers: FlakyReceiver[]): Fault[] {
   const redis = PrivateRedis.current!
   const kills = Array.from({ length: 5 }, () => between(5_000, 95_000))
   return [
-    ...kills.map((at, index) => ({
-      at,
-      name: `worker SIGKILL ${index + 1}`,
-      run: () => workers.killOne(),
-    })),
+    ...kills.map((at) => ({ at, name: 'worker SIGKILL', run: () => workers.killOne() })),
     {
       at: between(25_000, 35_000),
       name: 'Redis restart',
@@ -145,12 +141,15 @@ async function waitUntilDelivered(orderIds: Set<number>, receivers: FlakyReceive
 }
 
 test.group('Soak | at least once, under load and faults', () => {
-  test('every event delivered, every request logged, none lost', async ({ assert }) => {
+  test('every event delivered, every request logged, none lost', async ({ assert, cleanup }) => {
     console.log(`soak: ${EVENTS} events, seed ${SEED}`)
     const receivers = [
       await startFlakyReceiver(FAILURE_RATE, random),
       await startFlakyReceiver(FAILURE_RATE, random),
     ]
+    cleanup(async () => {
+      await Promise.all(receivers.map((receiver) => receiver.stop()))
+    })
     const users = [await createUser(), await createUser()]
     const subscriptions = await Promise.all(
       users.map((user, index) => subscribe(user, receivers[index].url()))
@@ -222,7 +221,7 @@ test.group('Soak | at least once, under load and faults', () => {
       orders_recorded_as_two_events: recordedTwice,
       lost: missing.length,
     }
-    console.table(report)
+    console.table({ ...report, faults: faultLog.join('; ') })
     await writeFile(app.tmpPath('reliability-soak.json'), JSON.stringify(report, null, 2))
 
     assert.lengthOf(faultLog, 8, 'every fault was injected')
