@@ -1,5 +1,5 @@
 import { configPkg } from '@adonisjs/eslint-config'
 
 export default configPkg({
-  ignores: ['build/**', 'tmp/**', 'tests/app/tmp/**', 'tests/app/docs_snippets/**'],
+  ignores: ['build/**', 'tmp/**', 'tests/app/tmp/**', 'tests/app/docs_snippets/**', 'bench/tmp/**'],
 })

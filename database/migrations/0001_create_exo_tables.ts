@@ -72,7 +72,9 @@ export default class extends BaseSchema {
       table.timestamp('started_at', { useTz: true }).nullable()
       table.timestamp('completed_at', { useTz: true }).nullable()
       table.timestamp('created_at', { useTz: true }).notNullable()
+      // The activity log's pages, newest first, and filtered by status
       table.index(['subscription_id', 'id'])
+      table.index(['subscription_id', 'status', 'id'])
       table.index(['status', 'scheduled_at'])
     })
 

@@ -9,7 +9,7 @@ export default defineConfig({
   },
   queue: {},
   worker: {
-    concurrency: 20,
+    concurrency: env.get('QUEUE_CONCURRENCY', 20),
     lockDuration: env.get('QUEUE_LOCK_DURATION', 30_000),
     stalledInterval: env.get('QUEUE_STALLED_INTERVAL', 30_000),
   },

@@ -20,6 +20,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   QUEUE_REDIS_HOST: Env.schema.string({ format: 'host' }),
   QUEUE_REDIS_PORT: Env.schema.number(),
   QUEUE_REDIS_PASSWORD: Env.schema.string.optional(),
+  QUEUE_CONCURRENCY: Env.schema.number.optional(),
   QUEUE_LOCK_DURATION: Env.schema.number.optional(),
   QUEUE_STALLED_INTERVAL: Env.schema.number.optional(),
 

@@ -1,0 +1,95 @@
+import type { Queue } from 'bullmq'
+import { monotonicMs } from '../clock.js'
+import { drained, waitUntil, type BenchContext } from '../host_app.js'
+import { median, round } from '../stats.js'
+
+const DELIVER_JOB = 'adonis-exo/jobs/deliver'
+
+/**
+ * Attempts queued so far: jobs waiting, plus delivery jobs running (held by
+ * the receiver, so none completes while the fan-out is timed).
+ */
+async function queuedAttempts(queue: Queue) {
+  const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'paused')
+  const active = await queue.getActive()
+  const running = active.filter((job) => job?.name === DELIVER_JOB).length
+  return Object.values(counts).reduce((sum, count) => sum + count, 0) + running
+}
+
+/**
+ * `subscriptions` active subscriptions to the notes' `on_delete`, owned by
+ * an admin: one created through the model, the others copied from its row
+ * in bulk.
+ */
+async function seedSubscriptions(ctx: BenchContext, ownerId: number, subscriptions: number) {
+  const { db } = ctx
+  const first = await ctx.models.WebhookSubscription.create({
+    userId: ownerId,
+    name: 'Fan-out 1',
+    url: ctx.receiver.url('/held'),
+    resource: 'note',
+    events: ['on_delete'],
+  })
+  const { id, ...row } = await db.from('exo_subscriptions').where('id', first.id).firstOrFail()
+  for (let from = 2; from <= subscriptions; from += 1000) {
+    const to = Math.min(subscriptions, from + 999)
+    const copies = Array.from({ length: to - from + 1 }, (_, index) => ({
+      ...row,
+      name: `Fan-out ${from + index}`,
+    }))
+    await db.table('exo_subscriptions').multiInsert(copies)
+  }
+}
+
+/**
+ * One note deleted → `subscriptions` attempts queued: timed from the
+ * `delete()` call until every attempt's job is in the queue. The receiver
+ * holds the requests meanwhile, then lets them through; the time until the
+ * last one arrives is kept too.
+ */
+export async function fanOut(
+  ctx: BenchContext,
+  ownerId: number,
+  { rounds, subscriptions }: { rounds: number; subscriptions: number }
+) {
+  await seedSubscriptions(ctx, ownerId, subscriptions)
+
+  const timeOne = async () => {
+    const note = await ctx.models.Note.create({ body: 'fan-out' })
+    await ctx.receiver.hold()
+    const { reached } = await ctx.receiver.expect(subscriptions)
+    const startedAt = monotonicMs()
+    await note.delete()
+    await waitUntil(
+      'Attempts queued',
+      async () => (await queuedAttempts(ctx.exoQueue)) >= subscriptions,
+      { intervalMs: 5, timeoutMs: 120_000 }
+    )
+    const queuedAt = monotonicMs()
+    await ctx.receiver.release()
+    const deliveredAt = await reached
+    await drained(ctx.exoQueue)
+    return { queuedS: (queuedAt - startedAt) / 1000, deliveredS: (deliveredAt - startedAt) / 1000 }
+  }
+
+  await timeOne()
+  const results = []
+  for (let index = 0; index < rounds; index++) results.push(await timeOne())
+
+  await ctx.db.from('exo_subscriptions').where('resource', 'note').update({ is_active: false })
+  return {
+    value: round3(median(results.map((result) => result.queuedS))),
+    detail: {
+      subscriptions,
+      all_delivered_s: round3(median(results.map((result) => result.deliveredS))),
+      rounds: results.map((result) => ({
+        queued_s: round3(result.queuedS),
+        all_delivered_s: round3(result.deliveredS),
+      })),
+    },
+  }
+}
+
+function round3(value: number) {
+  return round(value, 3)
+}
