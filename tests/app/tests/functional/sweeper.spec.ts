@@ -6,6 +6,25 @@ import { WebhookEvent } from 'adonis-exo'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
+/**
+ * An order event as the recorder writes it when Redis does not answer.
+ */
+async function leftInOutbox(ownerId: number) {
+  const id = `evt_SWEEPERTEST${Date.now()}`
+  await exo.outbox.insert([
+    {
+      id,
+      resource: 'order',
+      event: 'on_create',
+      data: JSON.stringify({ id: 1 }),
+      ownerId: String(ownerId),
+      environment: 'test',
+      occurredAt: '2026-03-28T14:30:00.123456Z',
+    },
+  ])
+  return id
+}
+
 test.group('Sweeper | events left in the outbox are delivered', (group) => {
   group.each.teardown(deleteSubscriptions)
 
@@ -15,19 +34,7 @@ test.group('Sweeper | events left in the outbox are delivered', (group) => {
   }) => {
     const { receiver, user } = await subscribedReceiver(cleanup)
 
-    // What the recorder writes when Redis does not answer
-    const id = `evt_SWEEPERTEST${Date.now()}`
-    await exo.outbox.insert([
-      {
-        id,
-        resource: 'order',
-        event: 'on_create',
-        data: JSON.stringify({ id: 1 }),
-        ownerId: String(user.id),
-        environment: 'test',
-        occurredAt: '2026-03-28T14:30:00.123456Z',
-      },
-    ])
+    const id = await leftInOutbox(user.id)
 
     const early = await exo.sweeper.sweep()
     assert.equal(early.events, 0, 'events younger than the grace period are left to the request')
@@ -51,18 +58,7 @@ test.group('Sweeper | events left in the outbox are delivered', (group) => {
   }) => {
     const { receiver, user } = await subscribedReceiver(cleanup)
 
-    const id = `evt_WORKERSWEEP${Date.now()}`
-    await exo.outbox.insert([
-      {
-        id,
-        resource: 'order',
-        event: 'on_create',
-        data: JSON.stringify({ id: 2 }),
-        ownerId: String(user.id),
-        environment: 'test',
-        occurredAt: '2026-03-28T14:30:00.123456Z',
-      },
-    ])
+    const id = await leftInOutbox(user.id)
     // Older than the grace period, as if Redis had been down for a while
     await WebhookEvent.query()
       .where('id', id)

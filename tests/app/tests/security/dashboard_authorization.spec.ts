@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import type { ApiClient } from '@japa/api-client'
 import type { APIRequestContext, Page } from 'playwright-core'
 import { exoApi } from '#tests/helpers/api'
 import { deleteSubscriptions, subscriptionBody, userWithToken } from '#tests/helpers/api_fixtures'
@@ -60,6 +61,17 @@ async function csrfToken(page: Page) {
   return page.locator('input[name=_csrf]').first().getAttribute('value')
 }
 
+/**
+ * An owner with a subscription made through the API, and another user.
+ */
+async function ownerAndOther(client: ApiClient) {
+  const owner = await userWithToken()
+  const other = await userWithToken()
+  const api = exoApi(client, owner.token)
+  const created = await api.post('/webhooks').json(subscriptionBody('https://example.com/hook'))
+  return { owner, other, api, id: created.body().id as number }
+}
+
 test.group('Security | dashboard authorization matrix', (group) => {
   group.each.teardown(async () => {
     await deleteSubscriptions()
@@ -70,13 +82,8 @@ test.group('Security | dashboard authorization matrix', (group) => {
     client,
     cleanup,
   }) => {
-    const owner = await userWithToken()
-    const other = await userWithToken()
+    const { owner, other, id } = await ownerAndOther(client)
     const admin = await userWithToken({ isAdmin: true })
-    const created = await exoApi(client, owner.token)
-      .post('/webhooks')
-      .json(subscriptionBody('https://example.com/hook'))
-    const id = created.body().id
 
     const contexts: Record<Actor, Page> = {
       'owner': await openPage(cleanup),
@@ -107,11 +114,7 @@ test.group('Security | dashboard authorization matrix', (group) => {
     client,
     cleanup,
   }) => {
-    const owner = await userWithToken()
-    const other = await userWithToken()
-    const api = exoApi(client, owner.token)
-    const created = await api.post('/webhooks').json(subscriptionBody('https://example.com/hook'))
-    const id = created.body().id
+    const { other, api, id } = await ownerAndOther(client)
     const show = () => api.get(`/webhooks/${id}`)
     const before = await show()
 
