@@ -36,7 +36,13 @@ export class PrivateRedis {
     return new PrivateRedis(await freePort(), options.appendOnlyDir)
   }
 
+  #running() {
+    return !!this.#child && this.#child.exitCode === null && this.#child.signalCode === null
+  }
+
   async start() {
+    // Started twice, the second would fail to bind and the first be left running, untracked
+    if (this.#running()) return
     const persistence = this.appendOnlyDir
       ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.appendOnlyDir]
       : ['--appendonly', 'no']
@@ -61,7 +67,7 @@ export class PrivateRedis {
   /** SIGKILL stops it as a crash would; SIGTERM as a restart does, writing its files first */
   async stop(signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') {
     const child = this.#child
-    if (!child || child.exitCode !== null) return
+    if (!child || !this.#running()) return
     // Referenced again so the process waits for the exit it awaits
     child.ref()
     const exited = once(child, 'exit')
