@@ -232,7 +232,8 @@ test.group("Dashboard | a subscription's page", (group) => {
     await page.getByRole('button', { name: 'Replay events' }).click()
     assert.isTrue(await page.getByText('2 events queued again').isVisible())
     const received = await receiver.waitFor(5)
-    assert.deepEqual(
+    // Replayed events travel as separate jobs: their order is not guaranteed
+    assert.sameMembers(
       received.slice(3).map((request) => request.json.id),
       [first.json.id, second.json.id]
     )
