@@ -36,6 +36,10 @@ export default class ExoProvider {
       this.#exo = await Exo.create(this.app, await this.#config())
       return this.#exo
     })
+    // Before the providers shut down, while the database is still open
+    this.app.terminating(async () => {
+      await this.#exo?.recorder.close()
+    })
   }
 
   async boot() {

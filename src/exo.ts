@@ -72,14 +72,6 @@ export class Exo {
     this.queue = new PipelineQueue(redis)
     this.sender = new Sender(config.delivery.timeout, config.delivery.allowPrivateNetworks)
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
-    this.dispatcher = new EventDispatcher(
-      db,
-      this.outbox,
-      new SubscriptionMatcher(config),
-      attempts,
-      this.queue,
-      planFor
-    )
     this.sweeper = new Sweeper(db, this.outbox, this.queue, (resource) => this.queueFor(resource), {
       eventGrace: 30_000,
       attemptGrace: 60_000,
@@ -101,6 +93,15 @@ export class Exo {
         },
         events
       ),
+      planFor
+    )
+    this.dispatcher = new EventDispatcher(
+      db,
+      this.outbox,
+      new SubscriptionMatcher(config),
+      attempts,
+      this.queue,
+      this.deliverer,
       planFor
     )
     this.subscriptions = new SubscriptionService(
@@ -193,9 +194,10 @@ export class Exo {
     const resource = await this.registry.forModel(row.constructor as WebhookableModel)
     if (!resource || !resource.triggers.includes(trigger)) return
 
+    const trx = row.$trx
     const event = eventFromRow(row, trigger, this.environment)
-    if (this.#fake) return this.#fake.capture(event, row.$trx)
-    await this.recorder.record(event, await this.queueFor(resource.name), row.$trx)
+    if (this.#fake) return this.#fake.capture(event, trx)
+    this.recorder.record(event, await this.queueFor(resource.name), trx)
   }
 
   /**
@@ -224,6 +226,7 @@ export class Exo {
 
   async close() {
     this.sweeper.stop()
+    await this.recorder.close()
     await this.queue.close()
     await this.#loginLimiter?.close()
     this.sender.close()

@@ -3,7 +3,8 @@ import { Job } from '@rlanz/bull-queue'
 import { DELIVER_JOB, type DeliverPayload } from '../queue/pipeline_queue.js'
 
 /**
- * Runs on bull-queue workers: one attempt of one event at one subscription.
+ * Runs on bull-queue workers: attempts scheduled together, each one event
+ * at one subscription.
  */
 export default class DeliverJob extends Job {
   static get $$filepath() {
@@ -12,7 +13,7 @@ export default class DeliverJob extends Job {
 
   async handle(payload: DeliverPayload) {
     const exo = await app.container.make('exo.manager')
-    await exo.deliverer.deliver(payload.deliveryId)
+    await exo.deliverer.deliver(payload.deliveryIds)
   }
 
   async rescue() {}

@@ -1,22 +1,53 @@
 import type { Database } from '@adonisjs/lucid/database'
+import { Batcher, groupBy } from '../batcher.js'
 import type { Outbox } from '../events/outbox.js'
-import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord } from '../types.js'
-import type { AttemptLog } from './attempt_log.js'
+import type { AttemptLog, AttemptRow } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
 import type { OutcomeRecorder } from './outcome.js'
 import { buildRequest } from './request.js'
 import type { Sender } from './sender.js'
 import type { Signer } from './signer.js'
 
+/** An attempt marked as being sent, with what sending it takes */
+export interface StartedAttempt {
+  delivery: AttemptRow
+  subscription: WebhookSubscription
+  event: EventRecord
+}
+
+/** What a delivery job does once its attempt is loaded */
+type Preparation =
+  | ({ action: 'send' } & StartedAttempt)
+  | { action: 'interrupted'; delivery: AttemptRow; event: EventRecord }
+  | { action: 'none' }
+
+const NOTHING: Preparation = { action: 'none' }
+
 /**
- * Carries out one pending attempt: load it, sign, send, record the outcome.
+ * Waits for every attempt before failing with the first error: a job's
+ * retry must not race a send still under way.
+ */
+async function allSettledOrThrow(work: Promise<unknown>[]) {
+  const settled = await Promise.allSettled(work)
+  const failure = settled.find((result) => result.status === 'rejected')
+  if (failure) throw failure.reason
+}
+
+/**
+ * Carries out pending attempts: load, sign, send, record the outcome.
  * Anything already completed is left alone, so a job run twice sends once;
  * an attempt a cut-short run began is logged as interrupted and sent again
  * as the next attempt, so every request that may have left is in the log.
+ * The delivery jobs a worker runs together load and mark their attempts in
+ * a few shared statements.
  */
 export class Deliverer {
+  #preparer = new Batcher<string, Preparation>((ids) => this.#prepareAll(ids), {
+    concurrency: 2,
+  })
+
   constructor(
     private db: Database,
     private attempts: AttemptLog,
@@ -27,25 +58,90 @@ export class Deliverer {
     private planFor: PlanFor
   ) {}
 
-  async deliver(deliveryId: string) {
-    const delivery = await WebhookDelivery.find(deliveryId)
-    if (!delivery || delivery.status !== 'pending') return
+  /**
+   * Carries out the attempts of a job, side by side.
+   */
+  deliver(deliveryIds: string[]) {
+    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id)))
+  }
 
-    const subscription = await WebhookSubscription.find(delivery.subscriptionId)
-    if (!subscription) return
-    if (!subscription.isActive) {
-      return this.outcome.cancel(delivery.id, 'Cancelled: the subscription is inactive')
+  /**
+   * Sends attempts already marked as being sent, side by side.
+   */
+  sendStarted(attempts: StartedAttempt[]) {
+    return allSettledOrThrow(
+      attempts.map(({ delivery, subscription, event }) =>
+        this.attempt(delivery, subscription, event)
+      )
+    )
+  }
+
+  async #deliverOne(deliveryId: string) {
+    const preparation = await this.#preparer.add(deliveryId)
+    if (preparation.action === 'interrupted') {
+      const { delivery, event } = preparation
+      return this.outcome.interrupted(delivery, await this.planFor(event.resource))
     }
-    const event = await this.outbox.find(delivery.eventId)
-    if (!event) {
-      return this.outcome.cancel(delivery.id, 'Cancelled: the event no longer exists')
+    if (preparation.action === 'send') {
+      await this.attempt(preparation.delivery, preparation.subscription, preparation.event)
+    }
+  }
+
+  /**
+   * Marks the pending attempts as being sent, loads them with their
+   * subscriptions and events, and cancels those that will not be sent.
+   */
+  async #prepareAll(ids: string[]): Promise<Preparation[]> {
+    const client = this.db.connection()
+    const started = await this.attempts.start(ids, client)
+    const startedIds = new Set(started.map((delivery) => delivery.id))
+    const notStarted = ids.filter((id) => !startedIds.has(id))
+    // Not started by this run: completed already, or begun by a run cut short
+    const interrupted = await this.attempts.pending(notStarted, client)
+    const deliveries = [...started, ...interrupted]
+
+    const [subscriptions, events] = await Promise.all([
+      WebhookSubscription.query({ client }).whereIn('id', [
+        ...new Set(deliveries.map((delivery) => delivery.subscriptionId)),
+      ]),
+      this.outbox.findMany([...new Set(deliveries.map((delivery) => delivery.eventId))], client),
+    ])
+    const subscriptionById = new Map(subscriptions.map((row) => [Number(row.id), row]))
+    const eventById = new Map(events.map((event) => [event.id, event]))
+    const subscriptionOf = (delivery: AttemptRow) =>
+      subscriptionById.get(Number(delivery.subscriptionId))
+    const notSent = (delivery: AttemptRow) => {
+      if (subscriptionOf(delivery)?.isActive === false) {
+        return 'Cancelled: the subscription is inactive'
+      }
+      if (!eventById.has(delivery.eventId)) return 'Cancelled: the event no longer exists'
+      return null
+    }
+    const cancelled = groupBy(
+      deliveries.filter((delivery) => subscriptionOf(delivery) && notSent(delivery)),
+      (delivery) => notSent(delivery)!
+    )
+    for (const [reason, rows] of cancelled) {
+      await this.outcome.cancel(
+        rows.map((row) => row.id),
+        reason
+      )
     }
 
-    const plan = await this.planFor(event.resource)
-    if (!(await this.attempts.start(delivery.id, this.db.connection()))) {
-      return this.outcome.interrupted(delivery, plan)
-    }
-    await this.attempt(delivery, subscription, event)
+    const ready = new Map(
+      deliveries
+        .filter((delivery) => subscriptionOf(delivery) && !notSent(delivery))
+        .map((delivery) => [delivery.id, delivery])
+    )
+    return ids.map((id): Preparation => {
+      const delivery = ready.get(id)
+      // The same attempt twice in a batch (a swept job beside its own) runs once
+      ready.delete(id)
+      if (!delivery) return NOTHING
+      const event = eventById.get(delivery.eventId)!
+      if (!startedIds.has(id)) return { action: 'interrupted', delivery, event }
+      return { action: 'send', delivery, subscription: subscriptionOf(delivery)!, event }
+    })
   }
 
   /**
@@ -53,7 +149,7 @@ export class Deliverer {
    * attempt when it fails (pings).
    */
   async attempt(
-    delivery: WebhookDelivery,
+    delivery: AttemptRow,
     subscription: WebhookSubscription,
     event: EventRecord,
     options: { retry: boolean } = { retry: true }

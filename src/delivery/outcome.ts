@@ -1,11 +1,12 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import type { LifecycleEvents } from '../lifecycle_events.js'
+import { Batcher } from '../batcher.js'
+import type { AttemptSummary, LifecycleEvents } from '../lifecycle_events.js'
+import { updateChangedRows, valuePerId } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
-import type { WebhookDelivery } from '../models/webhook_delivery.js'
-import type { PipelineQueue, QueuedAttempt } from '../queue/pipeline_queue.js'
+import type { DeliveryJob, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
-import type { AttemptLog } from './attempt_log.js'
+import type { AttemptLog, AttemptRow } from './attempt_log.js'
 import type { DeliveryPlan } from './delivery_plan.js'
 import type { SendResult } from './sender.js'
 
@@ -21,8 +22,31 @@ export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
 const INTERRUPTED =
   'Interrupted: the worker stopped before recording the outcome; the receiver may have got this attempt'
 
+interface Success {
+  delivery: AttemptRow
+  requestHeaders: Record<string, string>
+  result: SendResult
+}
+
+function summarize(
+  delivery: AttemptRow,
+  event: Pick<EventRecord, 'event' | 'resource'>,
+  result: SendResult
+): AttemptSummary {
+  return {
+    deliveryId: delivery.id,
+    subscriptionId: delivery.subscriptionId,
+    eventId: delivery.eventId,
+    event: event.event,
+    resource: event.resource,
+    attempt: delivery.attempt,
+    httpStatus: result.httpStatus,
+    durationMs: result.durationMs,
+  }
+}
+
 interface AttemptOutcome {
-  retry?: QueuedAttempt & { dueAt: number }
+  retry?: DeliveryJob & { dueAt: number }
   disabledFor?: string
   /** The attempt was no longer pending: a later run logged it as interrupted */
   stale?: boolean
@@ -41,8 +65,15 @@ export interface FailurePolicy {
  * or disables the subscription: at once on `410 Gone`, or after
  * `autoDisableAfter` consecutive failures. Emits `exo:delivery:succeeded` or
  * `exo:delivery:failed`, then `exo:subscription:disabled`, in the worker.
+ * Successes that arrive together are written together.
  */
 export class OutcomeRecorder {
+  #successes = new Batcher<Success, boolean>((successes) => this.#recordSuccesses(successes), {
+    concurrency: 2,
+    // Nobody waits on these writes but the job, which is over once they are done
+    minIntervalMs: 5,
+  })
+
   constructor(
     private db: Database,
     private attempts: AttemptLog,
@@ -84,40 +115,42 @@ export class OutcomeRecorder {
   }
 
   async record(
-    delivery: WebhookDelivery,
+    delivery: AttemptRow,
     event: Pick<EventRecord, 'event' | 'resource'>,
     requestHeaders: Record<string, string>,
     result: SendResult,
     next: { plan: DeliveryPlan; retry: boolean }
   ) {
-    const success = isSuccess(result)
-    const error = success ? null : (result.error ?? `HTTP ${result.httpStatus}`)
+    if (isSuccess(result)) {
+      const recorded = await this.#successes.add({ delivery, requestHeaders, result })
+      if (recorded) {
+        await this.events.emit('exo:delivery:succeeded', summarize(delivery, event, result))
+      }
+      return true
+    }
+    const error = result.error ?? `HTTP ${result.httpStatus}`
     const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
-      const now = dbTime(trx)
       // Still pending unless a later run logged it as interrupted meanwhile
       const completed = await trx
         .from('exo_deliveries')
         .where('id', delivery.id)
         .where('status', 'pending')
         .update({
-          status: success ? 'success' : 'failed',
+          status: 'failed',
           http_status: result.httpStatus,
           error,
           duration_ms: result.durationMs,
           request_headers: JSON.stringify(requestHeaders),
           response_headers: result.responseHeaders ? JSON.stringify(result.responseHeaders) : null,
           response_body: result.responseBody,
-          completed_at: now,
+          completed_at: dbTime(trx),
         })
       if (Number(completed) !== 1) return { stale: true }
 
-      const subscription = trx.from('exo_subscriptions').where('id', delivery.subscriptionId)
-      if (success) {
-        await subscription.update({ failure_count: 0, last_delivered_at: now })
-        return {}
-      }
-      await subscription.increment('failure_count', 1)
-
+      await trx
+        .from('exo_subscriptions')
+        .where('id', delivery.subscriptionId)
+        .increment('failure_count', 1)
       const reason = await this.#failureReason(trx, delivery.subscriptionId, result)
       if (reason) {
         const disabledNow = await this.#disable(trx, delivery.subscriptionId, reason)
@@ -127,30 +160,16 @@ export class OutcomeRecorder {
       return delay === null ? {} : this.#scheduleNext(trx, delivery, next.plan.queue, delay)
     })
 
-    if (outcome.stale) return success
-    if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
+    if (outcome.stale) return false
+    if (outcome.retry) await this.queue.enqueueDeliveries([outcome.retry])
 
-    const summary = {
-      deliveryId: delivery.id,
-      subscriptionId: delivery.subscriptionId,
-      eventId: delivery.eventId,
-      event: event.event,
-      resource: event.resource,
-      attempt: delivery.attempt,
-      httpStatus: result.httpStatus,
-      durationMs: result.durationMs,
-    }
-    if (error === null) {
-      await this.events.emit('exo:delivery:succeeded', summary)
-    } else {
-      await this.events.emit('exo:delivery:failed', {
-        ...summary,
-        error,
-        retryScheduled: outcome.retry !== undefined,
-        nextAttemptAt: outcome.retry ? new Date(outcome.retry.dueAt) : null,
-        subscriptionDisabled: outcome.disabledFor !== undefined,
-      })
-    }
+    await this.events.emit('exo:delivery:failed', {
+      ...summarize(delivery, event, result),
+      error,
+      retryScheduled: outcome.retry !== undefined,
+      nextAttemptAt: outcome.retry ? new Date(outcome.retry.dueAt) : null,
+      subscriptionDisabled: outcome.disabledFor !== undefined,
+    })
     if (outcome.disabledFor) {
       const reason = outcome.disabledFor
       await this.events.emit('exo:subscription:disabled', {
@@ -159,52 +178,129 @@ export class OutcomeRecorder {
       })
       await this.policy.onDisabled(delivery.subscriptionId, reason)
     }
-    return success
+    return false
+  }
+
+  /**
+   * Completes successful attempts in one statement, those still pending:
+   * one that a later run logged as interrupted meanwhile stays as logged.
+   * Their subscriptions' failure counts go back to zero, in a second one.
+   * Resolves, for each, whether it was recorded.
+   */
+  async #recordSuccesses(successes: Success[]): Promise<boolean[]> {
+    const client = this.db.connection()
+    const now = dbTime(client)
+    const perAttempt = <Value extends string | number>(
+      valueOf: (success: Success) => Value,
+      type: 'text' | 'integer'
+    ) =>
+      valuePerId(
+        client,
+        new Map(successes.map((success) => [success.delivery.id, valueOf(success)])),
+        type
+      )
+    const ids = successes.map((success) => success.delivery.id)
+    const values = {
+      status: 'success',
+      http_status: perAttempt(({ result }) => result.httpStatus!, 'integer'),
+      duration_ms: perAttempt(({ result }) => result.durationMs, 'integer'),
+      request_headers: perAttempt(({ requestHeaders }) => JSON.stringify(requestHeaders), 'text'),
+      // A 2xx came with its headers and a body, if only an empty one
+      response_headers: perAttempt(({ result }) => JSON.stringify(result.responseHeaders), 'text'),
+      response_body: perAttempt(({ result }) => result.responseBody ?? '', 'text'),
+      completed_at: now,
+    }
+    const reset = { failure_count: 0, last_delivered_at: now }
+
+    let completed: Record<string, any>[]
+    if (client.dialect.name === 'postgres') {
+      // One statement: a round trip costs more than either update
+      const knex = client.getWriteClient()
+      completed = await knex
+        .with(
+          'completed',
+          knex('exo_deliveries')
+            .whereIn('id', ids)
+            .where('status', 'pending')
+            .update(values, ['id', 'subscription_id'])
+        )
+        .with(
+          'reset',
+          knex('exo_subscriptions')
+            .whereIn('id', knex('completed').select('subscription_id'))
+            .update(reset)
+        )
+        .select('id', 'subscription_id')
+        .from('completed')
+    } else {
+      completed = await updateChangedRows(
+        client,
+        'exo_deliveries',
+        ids,
+        (query) => query.where('status', 'pending'),
+        values,
+        ['id', 'subscription_id']
+      )
+      if (completed.length > 0) {
+        await client
+          .from('exo_subscriptions')
+          .whereIn('id', [...new Set(completed.map((row) => row.subscription_id))])
+          .update(reset)
+      }
+    }
+    const recorded = new Set(completed.map((row) => row.id))
+    return successes.map((success) => recorded.has(success.delivery.id))
   }
 
   async #scheduleNext(
     trx: TransactionClientContract,
-    delivery: WebhookDelivery,
+    delivery: AttemptRow,
     queue: string,
     delay: number
   ): Promise<AttemptOutcome> {
-    const next = {
-      subscriptionId: delivery.subscriptionId,
-      eventId: delivery.eventId,
-      attempt: delivery.attempt + 1,
-      dueAt: Date.now() + delay,
-    }
-    const [id] = await this.attempts.schedule([next], trx)
-    return { retry: { id, queue, delay, dueAt: next.dueAt } }
+    const [job] = await this.attempts.schedule(
+      [
+        {
+          subscriptionId: delivery.subscriptionId,
+          eventId: delivery.eventId,
+          attempt: delivery.attempt + 1,
+          queue,
+          delay,
+        },
+      ],
+      trx
+    )
+    return { retry: { ...job, dueAt: Date.now() + delay } }
   }
 
   /**
    * Logs an attempt whose run was cut short after it began sending, and sends
-   * the next one at once while the schedule has attempts left. The receiver
-   * is not to blame, so the failure count is left alone.
+   * the next one at once. The receiver is not to blame, so the failure count
+   * is left alone and an attempt of the schedule, even its last, always has a
+   * next one; beyond the schedule, none, so a run that always breaks ends.
    */
-  async interrupted(delivery: WebhookDelivery, plan: DeliveryPlan) {
+  async interrupted(delivery: AttemptRow, plan: DeliveryPlan) {
+    const withinSchedule = plan.backoff.nextDelay(delivery.attempt - 1) !== null
     const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
       const changed = await trx
         .from('exo_deliveries')
         .where('id', delivery.id)
         .where('status', 'pending')
         .update({ status: 'failed', error: INTERRUPTED, completed_at: dbTime(trx) })
-      const hasNext = plan.backoff.nextDelay(delivery.attempt) !== null
-      return Number(changed) === 1 && hasNext
+      return Number(changed) === 1 && withinSchedule
         ? this.#scheduleNext(trx, delivery, plan.queue, 0)
         : {}
     })
-    if (outcome.retry) await this.queue.enqueueAttempts([outcome.retry])
+    if (outcome.retry) await this.queue.enqueueDeliveries([outcome.retry])
   }
 
   /**
-   * Closes an attempt that will not be sent, without counting it as a failure.
+   * Closes attempts that will not be sent, without counting them as failures.
    */
-  async cancel(deliveryId: string, reason: string) {
+  async cancel(deliveryIds: string[], reason: string) {
     await this.db
       .from('exo_deliveries')
-      .where('id', deliveryId)
+      .whereIn('id', deliveryIds)
       .where('status', 'pending')
       .update({ status: 'failed', error: reason, completed_at: dbTime(this.db.connection()) })
   }

@@ -6,6 +6,9 @@ import { guardedLookup, refusalReason } from './destination_guard.js'
 /** Response bodies are kept up to this size in the activity log */
 export const RESPONSE_BODY_LIMIT = 64 * 1024
 
+/** Connections a worker process keeps open to one receiver at most; more requests wait their turn */
+export const SOCKETS_PER_ORIGIN = 50
+
 export interface OutgoingRequest {
   url: string
   headers: Record<string, string>
@@ -41,6 +44,8 @@ function storableText(body: Buffer) {
  * One HTTP POST over keep-alive agents, with an overall timeout, never
  * following redirects and keeping at most 64 KiB of the response body.
  * Unless private networks are allowed, only public addresses are reached.
+ * A receiver gets at most SOCKETS_PER_ORIGIN requests at once from a worker;
+ * the timeout and the duration count from when a request has its connection.
  */
 export class Sender {
   #agents: Record<'http:' | 'https:', http.Agent>
@@ -51,8 +56,8 @@ export class Sender {
   ) {
     const lookup = allowPrivateNetworks ? undefined : guardedLookup
     this.#agents = {
-      'http:': new http.Agent({ keepAlive: true, lookup }),
-      'https:': new https.Agent({ keepAlive: true, lookup }),
+      'http:': new http.Agent({ keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN, lookup }),
+      'https:': new https.Agent({ keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN, lookup }),
     }
   }
 
@@ -68,7 +73,7 @@ export class Sender {
   }
 
   send(request: OutgoingRequest): Promise<SendResult> {
-    const startedAt = performance.now()
+    let startedAt = performance.now()
     const elapsed = () => Math.round(performance.now() - startedAt)
     const url = new URL(request.url)
     const transport = url.protocol === 'https:' ? https : http
@@ -86,14 +91,24 @@ export class Sender {
       const refused = this.#refusedLiteral(url)
       if (refused) return fail(refused)
 
-      const outgoing = transport.request(url, {
-        method: 'POST',
-        agent: this.#agents[url.protocol as 'http:' | 'https:'],
-        headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+      let outgoing: http.ClientRequest
+      try {
+        outgoing = transport.request(url, {
+          method: 'POST',
+          agent: this.#agents[url.protocol as 'http:' | 'https:'],
+          headers: { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) },
+        })
+      } catch (error) {
+        // Headers Node refuses to send, such as values saved behind the API's back
+        return fail(error.message)
+      }
+      let timer: NodeJS.Timeout | undefined
+      outgoing.once('socket', () => {
+        startedAt = performance.now()
+        timer = setTimeout(() => {
+          outgoing.destroy(new Error(`Timed out after ${this.timeoutMs}ms`))
+        }, this.timeoutMs)
       })
-      const timer = setTimeout(() => {
-        outgoing.destroy(new Error(`Timed out after ${this.timeoutMs}ms`))
-      }, this.timeoutMs)
 
       outgoing.on('error', (error) => {
         clearTimeout(timer)

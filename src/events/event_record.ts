@@ -1,7 +1,7 @@
-import { ulid } from 'ulid'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { ExoEvent } from '../lifecycle_events.js'
 import type { EventRecord, WebhookableModel } from '../types.js'
+import { prefixedUlid } from '../ids.js'
 
 /**
  * ISO-8601 with microseconds, as the payload's `timestamp` promises.
@@ -14,7 +14,7 @@ export function preciseTimestamp(): string {
 }
 
 export function newEventId() {
-  return `evt_${ulid()}`
+  return prefixedUlid('evt')
 }
 
 /**

@@ -3,7 +3,7 @@ import { Job } from '@rlanz/bull-queue'
 import { FAN_OUT_JOB, type FanOutPayload } from '../queue/pipeline_queue.js'
 
 /**
- * Runs on bull-queue workers: turns one recorded event into attempts.
+ * Runs on bull-queue workers: turns recorded events into attempts.
  */
 export default class FanOutJob extends Job {
   static get $$filepath() {
@@ -12,7 +12,7 @@ export default class FanOutJob extends Job {
 
   async handle(payload: FanOutPayload) {
     const exo = await app.container.make('exo.manager')
-    await exo.dispatcher.fanOut(payload)
+    await exo.dispatcher.fanOut(payload, { runAgain: this.getJob().attemptsStarted > 1 })
   }
 
   async rescue() {}

@@ -1,5 +1,7 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
+import { chunks, ROWS_PER_INSERT } from '../batcher.js'
+import { updateChangedRows } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
 import type { EventRecord } from '../types.js'
 
@@ -43,39 +45,46 @@ export class Outbox {
   }
 
   /**
-   * Writes events in one statement; ids already present are left alone.
+   * Writes events, a thousand per statement; ids already present are left alone.
    */
   async insert(events: EventRecord[], client?: QueryClientContract) {
-    if (events.length === 0) return
     const query = this.#client(client)
     const now = dbTime(query)
-    await query
-      .knexQuery()
-      .table(TABLE)
-      .insert(events.map((event) => toRow(event, now)))
-      .onConflict('id')
-      .ignore()
+    for (const part of chunks(events, ROWS_PER_INSERT)) {
+      await query
+        .knexQuery()
+        .table(TABLE)
+        .insert(part.map((event) => toRow(event, now)))
+        .onConflict('id')
+        .ignore()
+    }
   }
 
   /**
-   * Marks the event as fanned out and returns it, or returns null when it
-   * does not exist (rolled back) or another worker already claimed it.
+   * Marks the events as fanned out and returns those this call claimed:
+   * not those that do not exist (rolled back) or that another worker claimed.
    */
-  async claim(id: string, trx: QueryClientContract): Promise<EventRecord | null> {
-    const claimed = await trx
-      .knexQuery()
-      .table(TABLE)
-      .where('id', id)
-      .whereNull('dispatched_at')
-      .update({ dispatched_at: dbTime(trx) })
-    if (Number(claimed) !== 1) return null
-    const row = await trx.knexQuery().table(TABLE).where('id', id).first()
-    return row ? fromRow(row) : null
+  async claim(ids: string[], trx: QueryClientContract): Promise<EventRecord[]> {
+    const claimed = await updateChangedRows(
+      trx,
+      TABLE,
+      [...new Set(ids)],
+      (query) => query.whereNull('dispatched_at'),
+      { dispatched_at: dbTime(trx) },
+      ['id', 'resource', 'event', 'data', 'owner_id', 'environment', 'occurred_at']
+    )
+    return claimed.map(fromRow)
   }
 
   async find(id: string, client?: QueryClientContract): Promise<EventRecord | null> {
-    const row = await this.#client(client).knexQuery().table(TABLE).where('id', id).first()
-    return row ? fromRow(row) : null
+    const [event] = await this.findMany([id], client)
+    return event ?? null
+  }
+
+  async findMany(ids: string[], client?: QueryClientContract): Promise<EventRecord[]> {
+    if (ids.length === 0) return []
+    const rows = await this.#client(client).knexQuery().table(TABLE).whereIn('id', ids)
+    return rows.map(fromRow)
   }
 
   /**

@@ -1,48 +1,41 @@
 import { debuglog } from 'node:util'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { chunks, groupBy } from '../batcher.js'
 import type { LifecycleEvents } from '../lifecycle_events.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import { publicEvent } from './event_record.js'
 import type { Outbox } from './outbox.js'
+import { OutboxWriter, type PendingEvent } from './outbox_writer.js'
 
 const debug = debuglog('adonis-exo')
 
-interface PendingEvent {
-  event: EventRecord
-  queue: string
-}
+/** Events of a transaction per fan-out job */
+const EVENTS_PER_JOB = 500
 
 /**
  * Records events where they cannot be lost:
  * - inside a transaction, buffered and written to the outbox in one statement
  *   just before the transaction commits, then queued after the commit;
- * - otherwise queued straight to Redis with the whole event (the row is
- *   already committed, so an outbox write would be no more atomic), falling
- *   back to the outbox when Redis is away.
+ * - otherwise handed to the outbox writer, which writes them behind the save
+ *   (the row is already committed, so waiting would make it no more atomic).
  * Once an event is durable, `exo:event:recorded` is emitted.
  */
 export class EventRecorder {
   #buffers = new WeakMap<TransactionClientContract, PendingEvent[]>()
+  #writer: OutboxWriter
 
   constructor(
     private outbox: Outbox,
     private queue: PipelineQueue,
     private events: LifecycleEvents
-  ) {}
+  ) {
+    this.#writer = new OutboxWriter(outbox, queue, (recorded) => this.#announce(recorded))
+  }
 
-  async record(event: EventRecord, queue: string, trx?: TransactionClientContract | null) {
-    if (trx && !trx.isCompleted) {
-      this.#bufferFor(trx).push({ event, queue })
-      return
-    }
-    try {
-      await this.queue.enqueueEvents([{ queue, payload: { eventId: event.id, event } }])
-    } catch (error) {
-      debug('queueing %s failed, keeping it in the outbox: %s', event.id, error.message)
-      await this.outbox.insert([event])
-    }
-    await this.#announce([event])
+  record(event: EventRecord, queue: string, trx?: TransactionClientContract | null) {
+    if (trx && !trx.isCompleted) this.#bufferFor(trx).push({ event, queue })
+    else this.#writer.write({ event, queue })
   }
 
   async #announce(events: EventRecord[]) {
@@ -74,13 +67,24 @@ export class EventRecorder {
   }
 
   async #enqueueCommitted(pending: PendingEvent[]) {
+    const jobs = [...groupBy(pending, ({ queue }) => queue)].flatMap(([queue, group]) =>
+      chunks(
+        group.map(({ event }) => event.id),
+        EVENTS_PER_JOB
+      ).map((eventIds) => ({ queue, payload: { eventIds }, jobId: eventIds[0] }))
+    )
     try {
-      await this.queue.enqueueEvents(
-        pending.map(({ event, queue }) => ({ queue, payload: { eventId: event.id } }))
-      )
+      await this.queue.enqueueFanOut(jobs)
     } catch (error) {
       debug('queueing committed events failed, the sweeper will: %s', error.message)
     }
     await this.#announce(pending.map(({ event }) => event))
+  }
+
+  /**
+   * Waits for the events still being written.
+   */
+  close() {
+    return this.#writer.close()
   }
 }

@@ -54,30 +54,34 @@ export class Sweeper {
       new Date(now - this.options.eventGrace),
       this.options.batchSize
     )
-    await this.queue.enqueueEvents(
+    // A job of its own per event: one still waiting is not queued twice, and
+    // one that fails for good is removed so that the next sweep queues it again
+    await this.queue.enqueueFanOut(
       await Promise.all(
         events.map(async (event) => ({
           queue: await this.queueFor(event.resource),
-          payload: { eventId: event.id },
+          payload: { eventIds: [event.id] },
+          jobId: `swept-${event.id}`,
         }))
-      )
+      ),
+      { removeOnFail: true }
     )
 
     const client = this.db.connection()
     const attempts = await client
       .from('exo_deliveries')
       .join('exo_events', 'exo_events.id', 'exo_deliveries.event_id')
-      .select('exo_deliveries.id', 'exo_events.resource')
+      .select('exo_deliveries.id', 'exo_deliveries.job_id', 'exo_events.resource')
       .where('exo_deliveries.status', 'pending')
       .where('exo_deliveries.scheduled_at', '<', dbTime(client, now - this.options.attemptGrace))
       .orderBy('exo_deliveries.scheduled_at')
       .limit(this.options.batchSize)
-    await this.queue.enqueueAttempts(
+    await this.queue.requeueAttempts(
       await Promise.all(
-        attempts.map(async (attempt: { id: string; resource: string }) => ({
+        attempts.map(async (attempt: { id: string; job_id: string | null; resource: string }) => ({
           id: attempt.id,
+          jobId: attempt.job_id,
           queue: await this.queueFor(attempt.resource),
-          delay: 0,
         }))
       )
     )

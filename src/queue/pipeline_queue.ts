@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
+import { chunks, groupBy } from '../batcher.js'
 import type { EventRecord } from '../types.js'
 
 /**
@@ -9,20 +10,41 @@ import type { EventRecord } from '../types.js'
 export const FAN_OUT_JOB = 'adonis-exo/jobs/fan_out'
 export const DELIVER_JOB = 'adonis-exo/jobs/deliver'
 
+/**
+ * Events to fan out: by id when they are in the outbox, or whole when a save
+ * outside a transaction queued them before they reached it.
+ */
 export interface FanOutPayload {
-  eventId: string
-  /** The whole event when it was not written to the outbox by the request */
-  event?: EventRecord
+  eventIds?: string[]
+  events?: EventRecord[]
+}
+
+export interface QueuedFanOut {
+  queue: string
+  payload: FanOutPayload
+  jobId: string
 }
 
 export interface DeliverPayload {
-  deliveryId: string
+  deliveryIds: string[]
 }
 
-export interface QueuedAttempt {
+/**
+ * A job of attempts to send once `delay` has passed; its id is the first
+ * attempt's, kept in each attempt's `job_id`.
+ */
+export interface DeliveryJob {
   id: string
   queue: string
   delay: number
+  deliveryIds: string[]
+}
+
+/** An attempt the sweeper found pending long past its time */
+export interface OverdueAttempt {
+  id: string
+  jobId: string | null
+  queue: string
 }
 
 /**
@@ -35,6 +57,9 @@ const JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600 },
 }
+
+/** Jobs per Redis round trip, each given the whole timeout */
+const JOBS_PER_ADD = 1000
 
 class EnqueueTimeout extends Error {}
 
@@ -84,48 +109,87 @@ export class PipelineQueue {
   }
 
   /**
-   * Queues events for fan-out, each on the queue of its resource.
+   * Queues events for fan-out, each job on the queue of its resource.
    */
-  async enqueueEvents(items: { queue: string; payload: FanOutPayload }[]) {
+  async enqueueFanOut(items: QueuedFanOut[], options: JobsOptions = {}) {
     await this.#addBulk(
-      items.map(({ queue, payload }) => ({
+      items.map(({ queue, payload, jobId }) => ({
         queue,
         name: FAN_OUT_JOB,
         data: payload,
-        opts: { ...JOB_OPTIONS, jobId: payload.eventId },
+        opts: { ...JOB_OPTIONS, ...options, jobId },
       }))
     )
   }
 
   /**
-   * Queues attempts to be sent once their delay has passed.
+   * Queues jobs of attempts to be sent once their delay has passed.
    */
-  async enqueueAttempts(attempts: QueuedAttempt[]) {
+  async enqueueDeliveries(jobs: DeliveryJob[]) {
     await this.#addBulk(
-      attempts.map((attempt) => ({
-        queue: attempt.queue,
+      jobs.map((job) => ({
+        queue: job.queue,
         name: DELIVER_JOB,
-        data: { deliveryId: attempt.id } satisfies DeliverPayload,
-        opts: { ...JOB_OPTIONS, jobId: attempt.id, delay: Math.max(0, attempt.delay) },
+        data: { deliveryIds: job.deliveryIds } satisfies DeliverPayload,
+        opts: { ...JOB_OPTIONS, jobId: job.id, delay: Math.max(0, job.delay) },
       }))
     )
   }
 
-  async #addBulk(jobs: { queue: string; name: string; data: object; opts: JobsOptions }[]) {
-    const byQueue = new Map<string, typeof jobs>()
-    for (const job of jobs) {
-      byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), job])
+  /**
+   * Queues again, each in a job of its own, attempts whose job is gone
+   * (Redis lost it, or bull-queue completed it without running it) and
+   * retries the jobs that failed for good (the database was away through all
+   * their retries); attempts whose job still waits or runs are left alone.
+   */
+  async requeueAttempts(attempts: OverdueAttempt[]) {
+    const present = new Map<string, Promise<boolean>>()
+    const isPresent = (queue: string, jobId: string) => {
+      const key = `${queue} ${jobId}`
+      if (!present.has(key)) present.set(key, this.#runnable(queue, jobId))
+      return present.get(key)!
     }
-    for (const [queueName, group] of byQueue) {
-      const queue = this.queue(queueName)
-      try {
-        await this.#connected(queue)
-        await withTimeout(queue.addBulk(group), this.timeoutMs)
-      } catch (error) {
-        if (error instanceof EnqueueTimeout) this.#pausedUntil = Date.now() + this.timeoutMs * 5
-        throw error
+    const lost: DeliveryJob[] = []
+    for (const attempt of attempts) {
+      const jobIds = [...new Set([attempt.jobId ?? attempt.id, attempt.id])]
+      const found = await Promise.all(jobIds.map((jobId) => isPresent(attempt.queue, jobId)))
+      if (!found.includes(true)) {
+        lost.push({ id: attempt.id, queue: attempt.queue, delay: 0, deliveryIds: [attempt.id] })
       }
     }
+    await this.enqueueDeliveries(lost)
+  }
+
+  /**
+   * Whether the job is there to run, a failed one once retried.
+   */
+  async #runnable(queue: string, jobId: string) {
+    const job = await this.queue(queue).getJob(jobId)
+    if (!job) return false
+    if (await job.isFailed()) await job.retry()
+    return true
+  }
+
+  async #addBulk(jobs: { queue: string; name: string; data: object; opts: JobsOptions }[]) {
+    for (const [queueName, group] of groupBy(jobs, (job) => job.queue)) {
+      const queue = this.queue(queueName)
+      for (const part of chunks(group, JOBS_PER_ADD)) {
+        try {
+          await this.#connected(queue)
+          await withTimeout(this.#add(queue, part), this.timeoutMs)
+        } catch (error) {
+          if (error instanceof EnqueueTimeout) this.#pausedUntil = Date.now() + this.timeoutMs * 5
+          throw error
+        }
+      }
+    }
+  }
+
+  /** One job goes without MULTI, which costs BullMQ a third more CPU */
+  async #add(queue: Queue, jobs: { name: string; data: object; opts: JobsOptions }[]) {
+    if (jobs.length > 1) return void (await queue.addBulk(jobs))
+    const [{ name, data, opts }] = jobs
+    await queue.add(name, data, opts)
   }
 
   /**

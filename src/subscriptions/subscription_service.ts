@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
+import { chunks, ROWS_PER_INSERT } from '../batcher.js'
 import type { AttemptLog, ScheduledAttempt } from '../delivery/attempt_log.js'
 import type { Deliverer } from '../delivery/deliverer.js'
 import { checkDestination, RefusedDestination } from '../delivery/destination_guard.js'
@@ -213,49 +214,61 @@ export class SubscriptionService {
       environment: this.environment,
       occurredAt: preciseTimestamp(),
     }
-    const delivery = await this.db.transaction(async (trx) => {
+    const queue = await this.queueFor(subscription.resource)
+    const [job] = await this.db.transaction(async (trx) => {
       await this.outbox.insert([event], trx)
       await trx
         .from('exo_events')
         .where('id', event.id)
         .update({ dispatched_at: dbTime(trx) })
-      const [id] = await this.attempts.schedule(
-        [{ subscriptionId: subscription.id, eventId: event.id, attempt: 1, dueAt: Date.now() }],
+      return this.attempts.schedule(
+        [{ subscriptionId: subscription.id, eventId: event.id, attempt: 1, queue, delay: 0 }],
         trx
       )
-      return id
     })
-    const attempt = await WebhookDelivery.findOrFail(delivery)
+    const attempt = {
+      id: job.deliveryIds[0],
+      subscriptionId: Number(subscription.id),
+      eventId: event.id,
+      attempt: 1,
+    }
     return this.deliverer.attempt(attempt, subscription, event, { retry: false })
   }
 
-  async #nextAttemptNumber(subscriptionId: number, eventId: string) {
-    const row = await this.db
-      .from('exo_deliveries')
-      .where('subscription_id', subscriptionId)
-      .where('event_id', eventId)
-      .max('attempt as last')
-      .first()
-    return Number(row?.last ?? 0) + 1
+  /**
+   * The number the next attempt of each event at the subscription takes.
+   */
+  async #nextAttemptNumbers(subscriptionId: number, eventIds: string[]) {
+    const last = new Map<string, number>()
+    for (const part of chunks(eventIds, ROWS_PER_INSERT)) {
+      const rows = await this.db
+        .from('exo_deliveries')
+        .select('event_id')
+        .max('attempt as last')
+        .where('subscription_id', subscriptionId)
+        .whereIn('event_id', part)
+        .groupBy('event_id')
+      rows.forEach((row) => last.set(row.event_id, Number(row.last)))
+    }
+    return eventIds.map((eventId) => (last.get(eventId) ?? 0) + 1)
   }
 
   /**
    * Queues events again for one subscription, each as a new attempt.
    */
   async #requeue(subscription: WebhookSubscription, eventIds: string[]) {
-    const scheduled: ScheduledAttempt[] = []
-    for (const eventId of eventIds) {
-      scheduled.push({
-        subscriptionId: subscription.id,
-        eventId,
-        attempt: await this.#nextAttemptNumber(subscription.id, eventId),
-        dueAt: Date.now(),
-      })
-    }
-    const ids = await this.db.transaction((trx) => this.attempts.schedule(scheduled, trx))
+    const numbers = await this.#nextAttemptNumbers(subscription.id, eventIds)
     const queue = await this.queueFor(subscription.resource)
-    await this.queue.enqueueAttempts(ids.map((id) => ({ id, queue, delay: 0 })))
-    return ids
+    const scheduled: ScheduledAttempt[] = eventIds.map((eventId, index) => ({
+      subscriptionId: subscription.id,
+      eventId,
+      attempt: numbers[index],
+      queue,
+      delay: 0,
+    }))
+    const jobs = await this.db.transaction((trx) => this.attempts.schedule(scheduled, trx))
+    await this.queue.enqueueDeliveries(jobs)
+    return jobs.flatMap((job) => job.deliveryIds)
   }
 
   async redeliver(subscription: WebhookSubscription, delivery: WebhookDelivery) {

@@ -5,7 +5,7 @@ import { WebhookEvent } from 'adonis-exo'
 import Order from '#models/order'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { PrivateRedis } from '#tests/helpers/redis_server'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
 test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
   group.each.teardown(deleteSubscriptions)
@@ -23,7 +23,10 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
     for (let index = 0; index < 5; index++) {
       orders.push(await Order.create({ userId: user.id, total: index, status: 'during outage' }))
     }
-    const kept = await WebhookEvent.query().whereNull('dispatched_at').where('resource', 'order')
+    const kept = await eventually(
+      () => WebhookEvent.query().whereNull('dispatched_at').where('resource', 'order'),
+      (events) => events.length >= 5
+    )
     assert.isAtLeast(kept.length, 5, 'the events wait in the outbox')
 
     await redis.start()

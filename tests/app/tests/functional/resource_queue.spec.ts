@@ -1,13 +1,14 @@
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { QueueEvents } from 'bullmq'
-import { WebhookDelivery } from 'adonis-exo'
+import { WebhookSubscription } from 'adonis-exo'
+import exo from 'adonis-exo/services/main'
 import env from '#start/env'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
-import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+import { attemptsOf, deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
 /**
  * Watches which jobs a queue's workers complete, from the events BullMQ
@@ -47,11 +48,18 @@ test.group('A resource’s webhookQueue', (group) => {
     await note.delete()
     await Order.create({ userId: admin.id, total: 1, status: 'new' })
     await receiver.waitFor(2)
-
-    const [noteAttempt] = await WebhookDelivery.query().where('subscription_id', noteHook.id)
-    const [orderAttempt] = await WebhookDelivery.query().where('subscription_id', orderHook.id)
     const noteEvent = receiver.received.find((request) => request.json.resource === 'note')!
     const orderEvent = receiver.received.find((request) => request.json.resource === 'order')!
+
+    // First attempts go out with their fan-out job; a redelivery travels in a job of its own
+    const redeliver = async (subscriptionId: number) => {
+      const [first] = await attemptsOf(subscriptionId, (rows) => rows[0]?.status === 'success')
+      const subscription = await WebhookSubscription.findOrFail(subscriptionId)
+      return exo.subscriptions.redeliver(subscription, first)
+    }
+    const noteAttempt = { id: await redeliver(noteHook.id) }
+    const orderAttempt = { id: await redeliver(orderHook.id) }
+    await receiver.waitFor(4)
     // Completion events reach the listeners shortly after the HTTP request
     const settled = () => Promise.resolve([...onNotes.completed, ...onMain.completed])
     await eventually(

@@ -1,0 +1,99 @@
+/** Rows per INSERT: far below every dialect's limit on bound parameters */
+export const ROWS_PER_INSERT = 1000
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = []
+  for (let start = 0; start < items.length; start += size) {
+    result.push(items.slice(start, start + size))
+  }
+  return result
+}
+
+/** `Map.groupBy`, which Node 20 lacks */
+export function groupBy<T, Key>(items: T[], keyOf: (item: T) => Key): Map<Key, T[]> {
+  const groups = new Map<Key, T[]>()
+  for (const item of items) {
+    const key = keyOf(item)
+    const group = groups.get(key)
+    if (group) group.push(item)
+    else groups.set(key, [item])
+  }
+  return groups
+}
+
+interface Waiting<Input, Output> {
+  input: Input
+  resolve(output: Output): void
+  reject(error: unknown): void
+}
+
+export interface BatcherOptions {
+  /** Inputs handed to one run at most */
+  maxSize?: number
+  /** Runs in flight at once; calls made meanwhile wait for the next run */
+  concurrency?: number
+  /** Least time between the starts of two runs, so that calls in a steady stream share runs */
+  minIntervalMs?: number
+}
+
+/**
+ * Serves concurrent calls with one run over all their inputs, as a database
+ * groups commits: a call starts a run at once while fewer than `concurrency`
+ * are in flight; calls made meanwhile wait and go together in the next one.
+ * Under load, many jobs share one statement; alone, a call waits for nothing.
+ * A run returns one output per input, in order; when it throws, every call
+ * of it rejects.
+ */
+export class Batcher<Input, Output> {
+  #waiting: Waiting<Input, Output>[] = []
+  #running = 0
+  #scheduled = false
+  #maxSize: number
+  #concurrency: number
+  #minIntervalMs: number
+  #lastStart = 0
+
+  constructor(
+    private run: (inputs: Input[]) => Promise<Output[]>,
+    options: BatcherOptions = {}
+  ) {
+    this.#maxSize = options.maxSize ?? 100
+    this.#concurrency = options.concurrency ?? 2
+    this.#minIntervalMs = options.minIntervalMs ?? 0
+  }
+
+  add(input: Input): Promise<Output> {
+    return new Promise<Output>((resolve, reject) => {
+      this.#waiting.push({ input, resolve, reject })
+      this.#schedule()
+    })
+  }
+
+  #schedule() {
+    if (this.#scheduled || this.#running >= this.#concurrency || this.#waiting.length === 0) return
+    this.#scheduled = true
+    const start = () => {
+      this.#scheduled = false
+      while (this.#running < this.#concurrency && this.#waiting.length > 0) {
+        this.#lastStart = performance.now()
+        void this.#runNext(this.#waiting.splice(0, this.#maxSize))
+      }
+    }
+    const wait = this.#lastStart + this.#minIntervalMs - performance.now()
+    if (wait > 0) setTimeout(start, wait)
+    else queueMicrotask(start)
+  }
+
+  async #runNext(batch: Waiting<Input, Output>[]) {
+    this.#running++
+    try {
+      const outputs = await this.run(batch.map((waiting) => waiting.input))
+      batch.forEach((waiting, index) => waiting.resolve(outputs[index]))
+    } catch (error) {
+      batch.forEach((waiting) => waiting.reject(error))
+    } finally {
+      this.#running--
+      this.#schedule()
+    }
+  }
+}

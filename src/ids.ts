@@ -1,0 +1,24 @@
+import { randomFillSync } from 'node:crypto'
+import { ulid } from 'ulid'
+
+const pool = new Uint8Array(4096)
+let next = pool.length
+
+/**
+ * Random bytes for ULIDs from a pool refilled 4 KiB at a time: the library's
+ * default asks the operating system for each of a ULID's 16 characters.
+ */
+function pooledRandom() {
+  if (next === pool.length) {
+    randomFillSync(pool)
+    next = 0
+  }
+  return pool[next++] / 256
+}
+
+/**
+ * A ULID with a prefix naming what it identifies, such as `evt_01J…`.
+ */
+export function prefixedUlid(prefix: string) {
+  return `${prefix}_${ulid(undefined, pooledRandom)}`
+}
