@@ -144,6 +144,29 @@ export function appEnvironment(settings: Settings, redisPort: number): Record<st
   }
 }
 
+/**
+ * Creates the benchmark's PostgreSQL database when the server lacks it.
+ */
+export async function createDatabase(env: Record<string, string>) {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({
+    host: env.DB_HOST,
+    port: Number(env.DB_PORT),
+    user: env.DB_USER,
+    password: env.DB_PASSWORD,
+    database: 'postgres',
+  })
+  await client.connect()
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [
+      env.DB_DATABASE,
+    ])
+    if (!rowCount) await client.query(`create database "${env.DB_DATABASE.replaceAll('"', '')}"`)
+  } finally {
+    await client.end()
+  }
+}
+
 export async function startRedis() {
   const redis = await PrivateRedis.create()
   await redis.start()

@@ -10,7 +10,7 @@
  * Environment:
  *   BENCH_WORKERS       worker processes per side (default 1)
  *   BENCH_CONCURRENCY   jobs each worker runs at once, both sides (default 50)
- *   BENCH_ROUNDS        measured rounds per scenario (default 3; saves: 2 more)
+ *   BENCH_ROUNDS        measured rounds per scenario (default 5; saves: 2 more)
  *   BENCH_QUICK=1       a fifth of the default sizes, for trying the bench out
  *   BENCH_ONLY          some of the scenarios, comma-separated: save, transaction,
  *                       throughput, latency, fanout, list (default: all)
@@ -30,6 +30,7 @@ import {
   ace,
   appEnvironment,
   compileHostApp,
+  createDatabase,
   startExoWorkers,
   startRawWorkers,
   startReceiver,
@@ -47,7 +48,7 @@ import { throughput } from './scenarios/throughput.js'
 const startedAt = Date.now()
 const quick = process.env.BENCH_QUICK === '1'
 const scale = (size: number) => (quick ? Math.ceil(size / 5) : size)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const only = process.env.BENCH_ONLY?.split(',')
 const runs = (scenario: string) => !only || only.includes(scenario)
 const basePort = Number(process.env.BENCH_PORT ?? 0)
@@ -80,6 +81,7 @@ await compileHostApp()
 const redis = await startRedis()
 const env = appEnvironment(settings, redis.port)
 if (!basePort) env.PORT = String(await freePort())
+await createDatabase(env)
 await ace(['migration:fresh', '--force'], env)
 
 const app = await bootHostApp(env)

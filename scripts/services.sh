@@ -57,6 +57,14 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
 
+# --bench: what `npm run bench` needs, Redis and PostgreSQL
+if [ "${1:-}" = "--bench" ]; then
+  ensure_redis
+  ensure_postgres
+  echo "Redis and PostgreSQL are up"
+  exit 0
+fi
+
 ensure_redis
 ensure_postgres
 ensure_mariadb

@@ -1,5 +1,8 @@
-/** Rows per INSERT: far below every dialect's limit on bound parameters */
-export const ROWS_PER_INSERT = 1000
+/**
+ * Rows per INSERT: below every dialect's limit on bound parameters, and below
+ * SQLite's 500 terms of a compound SELECT, which Knex writes its rows as
+ */
+export const ROWS_PER_INSERT = 400
 
 export function chunks<T>(items: T[], size: number): T[][] {
   const result: T[][] = []

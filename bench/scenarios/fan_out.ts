@@ -6,14 +6,15 @@ import { median, round } from '../stats.js'
 const DELIVER_JOB = 'adonis-exo/jobs/deliver'
 
 /**
- * Attempts queued so far: jobs waiting, plus delivery jobs running (held by
- * the receiver, so none completes while the fan-out is timed).
+ * Attempts queued so far: those in delivery jobs waiting, plus those of
+ * delivery jobs running (held by the receiver, so none completes while the
+ * fan-out is timed). A delivery job carries up to 50 attempts.
  */
 async function queuedAttempts(queue: Queue) {
-  const counts = await queue.getJobCounts('wait', 'delayed', 'prioritized', 'paused')
-  const active = await queue.getActive()
-  const running = active.filter((job) => job?.name === DELIVER_JOB).length
-  return Object.values(counts).reduce((sum, count) => sum + count, 0) + running
+  const jobs = await queue.getJobs(['wait', 'delayed', 'prioritized', 'paused', 'active'])
+  return jobs
+    .filter((job) => job?.name === DELIVER_JOB)
+    .reduce((sum, job) => sum + job.data.deliveryIds.length, 0)
 }
 
 /**

@@ -41,7 +41,10 @@ export function newAttemptId() {
   return prefixedUlid('dlv')
 }
 
-function attemptRow(
+/** An `exo_deliveries` row as an attempt is first written */
+export type AttemptRecord = ReturnType<typeof attemptRecord>
+
+function attemptRecord(
   id: string,
   attempt: ScheduledAttempt,
   times: { createdAt: string; scheduledAt: string; startedAt?: string; jobId?: string }
@@ -65,51 +68,54 @@ function attemptRow(
  */
 export class AttemptLog {
   /**
-   * Writes pending attempts, a thousand per statement, and returns the jobs
+   * Writes pending attempts, a few hundred per statement, and returns the jobs
    * that are to carry them: those of a queue due at once share jobs.
    */
   async schedule(
     attempts: ScheduledAttempt[],
     client: QueryClientContract
   ): Promise<DeliveryJob[]> {
-    const now = Date.now()
-    const createdAt = dbTime(client, now)
-    const jobs: DeliveryJob[] = []
-    const rows: Record<string, unknown>[] = []
-    const groups = groupBy(attempts, (attempt) => `${attempt.delay}:${attempt.queue}`)
-    for (const group of groups.values()) {
-      const { queue, delay } = group[0]
-      const scheduledAt = dbTime(client, now + delay)
-      for (const part of chunks(group, ATTEMPTS_PER_JOB)) {
-        const ids = part.map(() => newAttemptId())
-        jobs.push({ id: ids[0], queue, delay, deliveryIds: ids })
-        part.forEach((attempt, index) =>
-          rows.push(attemptRow(ids[index], attempt, { createdAt, scheduledAt, jobId: ids[0] }))
-        )
-      }
-    }
-    await this.#insert(rows, client)
+    const { rows, jobs } = this.plan(attempts, client)
+    await this.insert(rows, client)
     return jobs
   }
 
   /**
-   * Writes attempts that the caller sends itself once `client`'s transaction
-   * commits, marked as being sent: no job carries them, and should the
-   * caller stop before their outcome, the sweeper finds them begun.
+   * The rows of new attempts and the jobs to carry them, not written yet.
+   * Begun attempts are those the caller sends itself once their rows are
+   * written: marked as being sent, they need no job, and should the caller
+   * stop before their outcome, a run again of its job or the sweeper finds
+   * them begun.
    */
-  async begin(attempts: ScheduledAttempt[], client: QueryClientContract): Promise<AttemptRow[]> {
-    const now = dbTime(client)
-    const begun = attempts.map((attempt) => ({ ...attempt, id: newAttemptId() }))
-    await this.#insert(
-      begun.map((attempt) =>
-        attemptRow(attempt.id, attempt, { createdAt: now, scheduledAt: now, startedAt: now })
-      ),
-      client
-    )
-    return begun
+  plan(attempts: ScheduledAttempt[], client: QueryClientContract, { begun = false } = {}) {
+    const now = Date.now()
+    const createdAt = dbTime(client, now)
+    const jobs: DeliveryJob[] = []
+    const rows: AttemptRecord[] = []
+    const planned = new Map<ScheduledAttempt, AttemptRow>()
+    const groups = groupBy(attempts, (attempt) => `${attempt.delay}:${attempt.queue}`)
+    for (const group of groups.values()) {
+      const { queue, delay } = group[0]
+      const scheduledAt = dbTime(client, now + delay)
+      for (const part of chunks(group, begun ? group.length : ATTEMPTS_PER_JOB)) {
+        const ids = part.map(() => newAttemptId())
+        if (!begun) jobs.push({ id: ids[0], queue, delay, deliveryIds: ids })
+        part.forEach((attempt, index) => {
+          planned.set(attempt, { ...attempt, id: ids[index] })
+          rows.push(
+            attemptRecord(ids[index], attempt, {
+              createdAt,
+              scheduledAt,
+              ...(begun ? { startedAt: createdAt } : { jobId: ids[0] }),
+            })
+          )
+        })
+      }
+    }
+    return { rows, jobs, attempts: attempts.map((attempt) => planned.get(attempt)!) }
   }
 
-  async #insert(rows: Record<string, unknown>[], client: QueryClientContract) {
+  async insert(rows: AttemptRecord[], client: QueryClientContract) {
     for (const part of chunks(rows, ROWS_PER_INSERT)) {
       await client.insertQuery().table('exo_deliveries').multiInsert(part)
     }

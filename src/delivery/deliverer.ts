@@ -45,7 +45,7 @@ async function allSettledOrThrow(work: Promise<unknown>[]) {
  */
 export class Deliverer {
   #preparer = new Batcher<string, Preparation>((ids) => this.#prepareAll(ids), {
-    concurrency: 2,
+    concurrency: 4,
   })
 
   constructor(

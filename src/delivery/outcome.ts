@@ -2,13 +2,13 @@ import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { Batcher } from '../batcher.js'
 import type { AttemptSummary, LifecycleEvents } from '../lifecycle_events.js'
-import { updateChangedRows, valuePerId } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
 import type { DeliveryJob, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import type { AttemptLog, AttemptRow } from './attempt_log.js'
 import type { DeliveryPlan } from './delivery_plan.js'
 import type { SendResult } from './sender.js'
+import { completeSuccesses } from './successes.js'
 
 export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
   return (
@@ -69,7 +69,7 @@ export interface FailurePolicy {
  */
 export class OutcomeRecorder {
   #successes = new Batcher<Success, boolean>((successes) => this.#recordSuccesses(successes), {
-    concurrency: 2,
+    concurrency: 4,
     // Nobody waits on these writes but the job, which is over once they are done
     minIntervalMs: 5,
   })
@@ -182,74 +182,24 @@ export class OutcomeRecorder {
   }
 
   /**
-   * Completes successful attempts in one statement, those still pending:
-   * one that a later run logged as interrupted meanwhile stays as logged.
-   * Their subscriptions' failure counts go back to zero, in a second one.
-   * Resolves, for each, whether it was recorded.
+   * Completes successful attempts together, those still pending: one that a
+   * later run logged as interrupted meanwhile stays as logged. Resolves, for
+   * each, whether it was recorded.
    */
   async #recordSuccesses(successes: Success[]): Promise<boolean[]> {
-    const client = this.db.connection()
-    const now = dbTime(client)
-    const perAttempt = <Value extends string | number>(
-      valueOf: (success: Success) => Value,
-      type: 'text' | 'integer'
-    ) =>
-      valuePerId(
-        client,
-        new Map(successes.map((success) => [success.delivery.id, valueOf(success)])),
-        type
-      )
-    const ids = successes.map((success) => success.delivery.id)
-    const values = {
-      status: 'success',
-      http_status: perAttempt(({ result }) => result.httpStatus!, 'integer'),
-      duration_ms: perAttempt(({ result }) => result.durationMs, 'integer'),
-      request_headers: perAttempt(({ requestHeaders }) => JSON.stringify(requestHeaders), 'text'),
-      // A 2xx came with its headers and a body, if only an empty one
-      response_headers: perAttempt(({ result }) => JSON.stringify(result.responseHeaders), 'text'),
-      response_body: perAttempt(({ result }) => result.responseBody ?? '', 'text'),
-      completed_at: now,
-    }
-    const reset = { failure_count: 0, last_delivered_at: now }
-
-    let completed: Record<string, any>[]
-    if (client.dialect.name === 'postgres') {
-      // One statement: a round trip costs more than either update
-      const knex = client.getWriteClient()
-      completed = await knex
-        .with(
-          'completed',
-          knex('exo_deliveries')
-            .whereIn('id', ids)
-            .where('status', 'pending')
-            .update(values, ['id', 'subscription_id'])
-        )
-        .with(
-          'reset',
-          knex('exo_subscriptions')
-            .whereIn('id', knex('completed').select('subscription_id'))
-            .update(reset)
-        )
-        .select('id', 'subscription_id')
-        .from('completed')
-    } else {
-      completed = await updateChangedRows(
-        client,
-        'exo_deliveries',
-        ids,
-        (query) => query.where('status', 'pending'),
-        values,
-        ['id', 'subscription_id']
-      )
-      if (completed.length > 0) {
-        await client
-          .from('exo_subscriptions')
-          .whereIn('id', [...new Set(completed.map((row) => row.subscription_id))])
-          .update(reset)
-      }
-    }
-    const recorded = new Set(completed.map((row) => row.id))
-    return successes.map((success) => recorded.has(success.delivery.id))
+    const completed = await completeSuccesses(
+      this.db.connection(),
+      successes.map(({ delivery, requestHeaders, result }) => ({
+        id: delivery.id,
+        http_status: result.httpStatus!,
+        duration_ms: result.durationMs,
+        request_headers: JSON.stringify(requestHeaders),
+        // A 2xx came with its headers and a body, if only an empty one
+        response_headers: JSON.stringify(result.responseHeaders),
+        response_body: result.responseBody ?? '',
+      }))
+    )
+    return successes.map((success) => completed.has(success.delivery.id))
   }
 
   async #scheduleNext(

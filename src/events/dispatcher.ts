@@ -1,17 +1,18 @@
 import type { Database } from '@adonisjs/lucid/database'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Batcher, groupBy } from '../batcher.js'
-import {
-  ATTEMPTS_PER_JOB,
-  type AttemptLog,
-  type ScheduledAttempt,
-} from '../delivery/attempt_log.js'
+import { type AttemptLog, type ScheduledAttempt } from '../delivery/attempt_log.js'
 import type { PlanFor } from '../delivery/delivery_plan.js'
 import type { Deliverer, StartedAttempt } from '../delivery/deliverer.js'
 import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
+import { claimAndWrite } from './fan_out_write.js'
 import type { Outbox } from './outbox.js'
 import type { Listener, SubscriptionMatcher } from './subscription_matcher.js'
+
+/** First attempts a batch of fan-out jobs sends itself at most; more go to delivery jobs */
+const INLINE_ATTEMPTS = 500
 
 function eventIdsOf(payload: FanOutPayload) {
   return [...(payload.eventIds ?? []), ...(payload.events ?? []).map((event) => event.id)]
@@ -24,19 +25,20 @@ interface Planned {
 }
 
 /**
- * Fans events out: claims them in the outbox and writes the first attempt
- * of every matching subscription in the same transaction. Claiming makes a
- * second run for the same event (sweeper, redelivered job) a no-op. The
- * fan-out jobs a worker runs together share one transaction.
+ * Fans events out: finds the subscriptions of each, then claims the events
+ * in the outbox and writes the first attempt of every match, all or
+ * nothing. Claiming makes a second run for the same event (sweeper, a job
+ * run again) a no-op. The fan-out jobs a worker runs together share these
+ * statements.
  *
- * First attempts due at once, when a batch has no more than a job's worth,
- * are sent by the fan-out job itself right after the commit: the event
+ * First attempts due at once, when a batch has no more than 500 of them,
+ * are sent by the fan-out jobs themselves once they are written: the event
  * reaches its receivers without another trip through Redis. The others are
  * queued in delivery jobs.
  */
 export class EventDispatcher {
   #batcher = new Batcher<FanOutPayload, StartedAttempt[]>((payloads) => this.#fanOutAll(payloads), {
-    concurrency: 2,
+    concurrency: 4,
     // Jobs of a transaction carry up to 500 events each
     maxSize: 20,
   })
@@ -67,35 +69,43 @@ export class EventDispatcher {
   }
 
   async #fanOutAll(payloads: FanOutPayload[]): Promise<StartedAttempt[][]> {
-    const { jobs, started } = await this.db.transaction(async (trx) => {
-      await this.outbox.insert(
-        payloads.flatMap((payload) => payload.events ?? []),
-        trx
-      )
-      const claimed = await this.outbox.claim(payloads.flatMap(eventIdsOf), trx)
-      const planned = await this.#plan(claimed, trx)
+    const client = this.db.connection()
+    const events = await this.#eventsOf(payloads, client)
+    const planned = await this.#plan(events, client)
 
-      const dueNow = planned.filter(({ attempt }) => attempt.delay === 0)
-      const inline = new Set(dueNow.length <= ATTEMPTS_PER_JOB ? dueNow : [])
-      const queued = planned.filter((item) => !inline.has(item))
-      const begun = await this.attempts.begin(
-        [...inline].map(({ attempt }) => attempt),
-        trx
-      )
-      return {
-        jobs: await this.attempts.schedule(
-          queued.map(({ attempt }) => attempt),
-          trx
-        ),
-        started: [...inline].map(({ event, listener }, index) => ({
-          delivery: begun[index],
-          event,
-          subscription: WebhookSubscription.$createFromAdapterResult(listener.row)!,
-        })),
+    const dueNow = planned.filter(({ attempt }) => attempt.delay === 0)
+    const inline = new Set(dueNow.length <= INLINE_ATTEMPTS ? dueNow : [])
+    const begun = this.attempts.plan(
+      [...inline].map(({ attempt }) => attempt),
+      client,
+      { begun: true }
+    )
+    const queued = this.attempts.plan(
+      planned.filter((item) => !inline.has(item)).map(({ attempt }) => attempt),
+      client
+    )
+    const rows = [...begun.rows, ...queued.rows]
+    const claimed = await claimAndWrite(this.db, this.outbox, this.attempts, events, rows)
+    const written = new Set(rows.filter((row) => claimed.has(row.event_id)).map((row) => row.id))
+
+    await this.queue.enqueueDeliveries(
+      queued.jobs
+        .map((job) => ({ ...job, deliveryIds: job.deliveryIds.filter((id) => written.has(id)) }))
+        .filter((job) => job.deliveryIds.length > 0)
+    )
+    // Loaded once per subscription, however many events it gets: its secrets decrypt on load
+    const subscriptions = new Map<Listener, WebhookSubscription>()
+    const subscriptionOf = (listener: Listener) => {
+      if (!subscriptions.has(listener)) {
+        subscriptions.set(listener, WebhookSubscription.$createFromAdapterResult(listener.row)!)
       }
-    })
-    await this.queue.enqueueDeliveries(jobs)
-
+      return subscriptions.get(listener)!
+    }
+    const started = [...inline].flatMap(({ event, listener }, index) =>
+      written.has(begun.attempts[index].id)
+        ? [{ delivery: begun.attempts[index], event, subscription: subscriptionOf(listener) }]
+        : []
+    )
     const byEvent = groupBy(started, (item) => item.event.id)
     const handed = new Set<string>()
     return payloads.map((payload) =>
@@ -109,15 +119,26 @@ export class EventDispatcher {
   }
 
   /**
-   * The first attempt of each claimed event at each of its subscriptions.
+   * The payloads' events: those carried whole, the others read from the outbox.
    */
-  async #plan(
-    claimed: EventRecord[],
-    trx: Parameters<SubscriptionMatcher['match']>[1]
-  ): Promise<Planned[]> {
-    const matches = await this.matcher.match(claimed, trx)
+  async #eventsOf(payloads: FanOutPayload[], client: QueryClientContract) {
+    const carried = new Map(
+      payloads.flatMap((payload) => payload.events ?? []).map((event) => [event.id, event])
+    )
+    const read = await this.outbox.undispatched(
+      payloads.flatMap((payload) => payload.eventIds ?? []).filter((id) => !carried.has(id)),
+      client
+    )
+    return [...carried.values(), ...read]
+  }
+
+  /**
+   * The first attempt of each event at each of its subscriptions.
+   */
+  async #plan(events: EventRecord[], client: QueryClientContract): Promise<Planned[]> {
+    const matches = await this.matcher.match(events, client)
     const planned: Planned[] = []
-    for (const event of claimed) {
+    for (const event of events) {
       const plan = await this.planFor(event.resource)
       for (const listener of matches.get(event.id) ?? []) {
         const attempt = {

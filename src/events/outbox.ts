@@ -7,7 +7,10 @@ import type { EventRecord } from '../types.js'
 
 const TABLE = 'exo_events'
 
-function toRow(event: EventRecord, now: string) {
+/**
+ * The outbox row of an event; `dispatchedAt` when it is written fanned out.
+ */
+export function outboxRow(event: EventRecord, now: string, dispatchedAt: string | null = null) {
   return {
     id: event.id,
     resource: event.resource,
@@ -16,7 +19,7 @@ function toRow(event: EventRecord, now: string) {
     owner_id: event.ownerId,
     environment: event.environment,
     occurred_at: event.occurredAt,
-    dispatched_at: null,
+    dispatched_at: dispatchedAt,
     created_at: now,
   }
 }
@@ -45,35 +48,54 @@ export class Outbox {
   }
 
   /**
-   * Writes events, a thousand per statement; ids already present are left alone.
+   * Writes events; ids already present are left alone. PostgreSQL takes the
+   * rows as one JSON parameter, the other dialects a few hundred rows per INSERT.
    */
   async insert(events: EventRecord[], client?: QueryClientContract) {
+    if (events.length === 0) return
     const query = this.#client(client)
     const now = dbTime(query)
-    for (const part of chunks(events, ROWS_PER_INSERT)) {
-      await query
-        .knexQuery()
-        .table(TABLE)
-        .insert(part.map((event) => toRow(event, now)))
-        .onConflict('id')
-        .ignore()
+    const rows = events.map((event) => outboxRow(event, now))
+    if (query.dialect.name === 'postgres') {
+      await query.rawQuery(
+        `insert into ${TABLE} select * from json_populate_recordset(null::${TABLE}, ?::json)
+         on conflict (id) do nothing`,
+        [JSON.stringify(rows)]
+      )
+      return
+    }
+    for (const part of chunks(rows, ROWS_PER_INSERT)) {
+      await query.knexQuery().table(TABLE).insert(part).onConflict('id').ignore()
     }
   }
 
   /**
-   * Marks the events as fanned out and returns those this call claimed:
-   * not those that do not exist (rolled back) or that another worker claimed.
+   * Marks the events as fanned out and returns the ids of those this call
+   * claimed: not those that do not exist (rolled back) or that another
+   * worker claimed.
    */
-  async claim(ids: string[], trx: QueryClientContract): Promise<EventRecord[]> {
+  async claim(ids: string[], trx: QueryClientContract): Promise<string[]> {
     const claimed = await updateChangedRows(
       trx,
       TABLE,
       [...new Set(ids)],
       (query) => query.whereNull('dispatched_at'),
-      { dispatched_at: dbTime(trx) },
-      ['id', 'resource', 'event', 'data', 'owner_id', 'environment', 'occurred_at']
+      { dispatched_at: dbTime(trx) }
     )
-    return claimed.map(fromRow)
+    return claimed.map((row) => row.id)
+  }
+
+  /**
+   * The events among `ids` not fanned out yet.
+   */
+  async undispatched(ids: string[], client?: QueryClientContract): Promise<EventRecord[]> {
+    if (ids.length === 0) return []
+    const rows = await this.#client(client)
+      .knexQuery()
+      .table(TABLE)
+      .whereIn('id', ids)
+      .whereNull('dispatched_at')
+    return rows.map(fromRow)
   }
 
   async find(id: string, client?: QueryClientContract): Promise<EventRecord | null> {
@@ -90,7 +112,7 @@ export class Outbox {
   /**
    * Events recorded before `before` that were never fanned out.
    */
-  async undispatched(before: Date, limit: number): Promise<{ id: string; resource: string }[]> {
+  async leftBehind(before: Date, limit: number): Promise<{ id: string; resource: string }[]> {
     const client = this.#client()
     const rows = await client
       .knexQuery()

@@ -1,6 +1,6 @@
 import { debuglog } from 'node:util'
 import { Batcher, groupBy } from '../batcher.js'
-import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
+import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import type { Outbox } from './outbox.js'
 
@@ -16,10 +16,8 @@ export interface PendingEvent {
 /**
  * Writes the events of saves made outside a transaction behind those saves,
  * so that none waits for a round trip of its own: saves made meanwhile share
- * one INSERT into the outbox, then one fan-out job per queue. When the
- * database is away, the whole events go to Redis instead, and the fan-out
- * writes them; when both are, they are tried again until the process stops.
- * Redis away after the INSERT delays the fan-out until the sweeper.
+ * one INSERT into the outbox and one fan-out job per queue. When neither the
+ * database nor Redis takes them, they are tried again until the process stops.
  */
 export class OutboxWriter {
   #batcher: Batcher<PendingEvent, void>
@@ -52,31 +50,28 @@ export class OutboxWriter {
     )
   }
 
+  /**
+   * The INSERT and the job go out together: the job carries the events
+   * whole, and the fan-out writes any its INSERT has not yet. Either one
+   * taken is enough; Redis not taking the job leaves the events to the
+   * sweeper, the database not taking them leaves them to the fan-out.
+   */
   async #write(pending: PendingEvent[]) {
     const events = pending.map(({ event }) => event)
-    const jobs = (payloadOf: (events: EventRecord[]) => FanOutPayload) =>
-      [...groupBy(pending, ({ queue }) => queue)].map(([queue, group]) => ({
-        queue,
-        payload: payloadOf(group.map(({ event }) => event)),
-        jobId: group[0].event.id,
-      }))
-
-    try {
-      await this.outbox.insert(events)
-    } catch (error) {
-      debug('the outbox is away (%s): queueing whole events', error.message)
-      await this.queue.enqueueFanOut(jobs((group) => ({ events: group })))
-      await this.onRecorded(events)
-      return pending.map(() => undefined)
+    const [inserted, queued] = await Promise.allSettled([
+      this.outbox.insert(events),
+      this.queue.enqueueFanOut(
+        [...groupBy(pending, ({ queue }) => queue)].map(([queue, group]) => ({
+          queue,
+          payload: { events: group.map(({ event }) => event) },
+          jobId: group[0].event.id,
+        }))
+      ),
+    ])
+    if (inserted.status === 'rejected' && queued.status === 'rejected') throw inserted.reason
+    if (queued.status === 'rejected') {
+      debug('queueing recorded events failed, the sweeper will: %s', queued.reason.message)
     }
-    // Not awaited: a Redis slow to answer must not hold up the next INSERT
-    this.#track(
-      this.queue
-        .enqueueFanOut(jobs((group) => ({ eventIds: group.map(({ id }) => id) })))
-        .catch((error) => {
-          debug('queueing recorded events failed, the sweeper will: %s', error.message)
-        })
-    )
     await this.onRecorded(events)
     return pending.map(() => undefined)
   }

@@ -50,7 +50,7 @@ export class Sweeper {
   }
 
   async sweep(now = Date.now()) {
-    const events = await this.outbox.undispatched(
+    const events = await this.outbox.leftBehind(
       new Date(now - this.options.eventGrace),
       this.options.batchSize
     )
@@ -72,7 +72,8 @@ export class Sweeper {
       .from('exo_deliveries')
       .join('exo_events', 'exo_events.id', 'exo_deliveries.event_id')
       .select('exo_deliveries.id', 'exo_deliveries.job_id', 'exo_events.resource')
-      .where('exo_deliveries.status', 'pending')
+      // A literal, so that the planner sees the partial index's predicate
+      .whereRaw(`exo_deliveries.status = 'pending'`)
       .where('exo_deliveries.scheduled_at', '<', dbTime(client, now - this.options.attemptGrace))
       .orderBy('exo_deliveries.scheduled_at')
       .limit(this.options.batchSize)

@@ -11,11 +11,12 @@ export const FAN_OUT_JOB = 'adonis-exo/jobs/fan_out'
 export const DELIVER_JOB = 'adonis-exo/jobs/deliver'
 
 /**
- * Events to fan out: by id when they are in the outbox, or whole when a save
- * outside a transaction queued them before they reached it.
+ * Events to fan out.
  */
 export interface FanOutPayload {
+  /** Events in the outbox, by id */
   eventIds?: string[]
+  /** Events whole, so that the fan-out need not read them: it writes those the outbox lacks */
   events?: EventRecord[]
 }
 

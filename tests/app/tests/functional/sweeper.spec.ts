@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import { Queue, Worker } from 'bullmq'
 import { DateTime } from 'luxon'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
 /**
  * An order event as the recorder writes it when Redis does not answer.
@@ -68,4 +70,54 @@ test.group('Sweeper | events left in the outbox are delivered', (group) => {
     const [request] = await receiver.waitFor(1, 40_000)
     assert.equal(request.json.id, id)
   }).timeout(60_000)
+})
+
+test.group('Sweeper | overdue attempts are queued again only when their job is gone', () => {
+  test('a lost job is queued again, a failed one retried, a waiting one left alone', async ({
+    assert,
+    cleanup,
+  }) => {
+    // A queue no worker listens on, so that the jobs stay as the test puts them
+    const name = `exo-sweeper-test-${Date.now()}`
+    const connection = app.config.get<object>('queue.defaultConnection')
+    const queue = new Queue(name, { connection })
+    cleanup(async () => {
+      await queue.obliterate({ force: true })
+      await queue.close()
+    })
+    const job = (deliveryIds: string[]) => ({ deliveryIds })
+
+    await queue.add('adonis-exo/jobs/deliver', job(['dlv_FAILED']), {
+      jobId: 'dlv_FAILED',
+      attempts: 1,
+    })
+    const failing = new Worker(
+      name,
+      async () => {
+        throw new Error('the database is away')
+      },
+      { connection }
+    )
+    await eventually(
+      () => queue.getJobState('dlv_FAILED'),
+      (state) => state === 'failed'
+    )
+    await failing.close()
+    await queue.add('adonis-exo/jobs/deliver', job(['dlv_WAITING', 'dlv_SHARING']), {
+      jobId: 'dlv_WAITING',
+    })
+
+    await exo.queue.requeueAttempts([
+      { id: 'dlv_LOST', jobId: null, queue: name },
+      { id: 'dlv_WAITING', jobId: 'dlv_WAITING', queue: name },
+      { id: 'dlv_SHARING', jobId: 'dlv_WAITING', queue: name },
+      { id: 'dlv_FAILED', jobId: 'dlv_FAILED', queue: name },
+    ])
+
+    assert.equal(await queue.getJobState('dlv_FAILED'), 'waiting', 'the failed job is retried')
+    assert.equal(await queue.getJobState('dlv_LOST'), 'waiting', 'the lost one has a job again')
+    assert.deepEqual((await queue.getJob('dlv_LOST'))!.data, job(['dlv_LOST']))
+    assert.equal(await queue.getJobState('dlv_SHARING'), 'unknown', 'no second job beside its own')
+    assert.equal(await queue.getWaitingCount(), 3)
+  })
 })

@@ -1,0 +1,55 @@
+import type { Database } from '@adonisjs/lucid/database'
+import type { AttemptLog, AttemptRecord } from '../delivery/attempt_log.js'
+import { dbTime } from '../models/db_time.js'
+import type { EventRecord } from '../types.js'
+import { outboxRow, type Outbox } from './outbox.js'
+
+/**
+ * The fan-out's one write, all or nothing: claims the events (writing, as
+ * claimed, those the outbox does not have yet) and writes the attempts of
+ * the events this call claimed. Returns the ids of those events. On
+ * PostgreSQL it is one statement, its rows passed as JSON; elsewhere a
+ * transaction of three.
+ */
+export async function claimAndWrite(
+  db: Database,
+  outbox: Outbox,
+  attempts: AttemptLog,
+  events: EventRecord[],
+  rows: AttemptRecord[]
+): Promise<Set<string>> {
+  const client = db.connection()
+  if (client.dialect.name === 'postgres') {
+    const now = dbTime(client)
+    const result = await client.rawQuery(
+      `with claimed as (
+         insert into exo_events
+         select * from json_populate_recordset(null::exo_events, ?::json)
+         on conflict (id) do update set dispatched_at = excluded.dispatched_at
+         where exo_events.dispatched_at is null
+         returning id
+       ), written as (
+         insert into exo_deliveries
+         select * from json_populate_recordset(null::exo_deliveries, ?::json) as attempt
+         where attempt.event_id in (select id from claimed)
+       )
+       select id from claimed`,
+      [JSON.stringify(events.map((event) => outboxRow(event, now, now))), JSON.stringify(rows)]
+    )
+    return new Set(result.rows.map((row: { id: string }) => row.id))
+  }
+  return db.transaction(async (trx) => {
+    await outbox.insert(events, trx)
+    const claimed = new Set(
+      await outbox.claim(
+        events.map((event) => event.id),
+        trx
+      )
+    )
+    await attempts.insert(
+      rows.filter((row) => claimed.has(row.event_id)),
+      trx
+    )
+    return claimed
+  })
+}
