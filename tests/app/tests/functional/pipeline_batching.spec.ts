@@ -8,7 +8,7 @@ import exo from 'adonis-exo/services/main'
 import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
 import env from '#start/env'
 import Order from '#models/order'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { createUser, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
@@ -160,9 +160,7 @@ test.group('Pipeline | work done together, nothing lost or mixed up', (group) =>
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ cleanup })
-    const user = await createUser()
-    await subscribe(user, receiver.url)
+    const { receiver, user } = await subscribedReceiver(cleanup)
     const insert = exo.outbox.insert
     cleanup(() => {
       exo.outbox.insert = insert
@@ -182,9 +180,7 @@ test.group('Pipeline | work done together, nothing lost or mixed up', (group) =>
     assert,
     cleanup,
   }) => {
-    const receiver = await startReceiver({ cleanup })
-    const user = await createUser()
-    await subscribe(user, receiver.url)
+    const { receiver, user } = await subscribedReceiver(cleanup)
     const { insert } = exo.outbox
     const { enqueueFanOut } = exo.queue
     cleanup(() => {
