@@ -4,7 +4,8 @@ import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import Order from '#models/order'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
-import { PrivateRedis } from '#tests/helpers/redis_server'
+import { PrivateRedis, restartRedis } from '#tests/helpers/redis_server'
+import { runningWorker, startWorker } from '#tests/helpers/worker'
 import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
 test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
@@ -46,5 +47,40 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
       orders.map((order) => order.id)
     )
     assert.lengthOf(receiver.received, 5, 'each event arrives once')
+  })
+
+  test('a Redis that loses its data loses no event: the outbox has them all', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, user } = await subscribedReceiver(cleanup)
+    // With no worker running, the events wait as jobs in Redis as well as in the outbox
+    await runningWorker.current!.stop()
+    let restarted = false
+    cleanup(async () => {
+      if (!restarted) await startWorker()
+    })
+    const orders = []
+    for (let index = 0; index < 5; index++) {
+      orders.push(await Order.create({ userId: user.id, total: index, status: 'before the wipe' }))
+    }
+    await eventually(
+      () => WebhookEvent.query().whereNull('dispatched_at').where('resource', 'order'),
+      (events) => events.length >= 5
+    )
+
+    // Killed without persistence: every job is gone
+    await PrivateRedis.current!.stop()
+    await restartRedis()
+    await startWorker()
+    restarted = true
+    // What the workers' sweeper does once the events are 30 s old
+    await exo.sweeper.sweep(Date.now() + 60_000)
+
+    await receiver.settle(5)
+    assert.sameMembers(
+      receiver.received.map((request) => request.json.data.id),
+      orders.map((order) => order.id)
+    )
   })
 })
