@@ -229,6 +229,6 @@ export class Exo {
     await this.recorder.close()
     await this.queue.close()
     await this.#loginLimiter?.close()
-    this.sender.close()
+    await this.sender.close()
   }
 }

@@ -80,7 +80,7 @@ test.group('Destination guard', () => {
     for (const host of ['127.0.0.1', 'localhost']) {
       const guarded = new Sender(1000, false)
       const result = await guarded.send({ ...request, url: `http://${host}:${port}/` })
-      guarded.close()
+      await guarded.close()
       assert.match(result.error!, /Refused destination/)
       assert.isNull(result.httpStatus)
     }
@@ -88,7 +88,7 @@ test.group('Destination guard', () => {
 
     const open = new Sender(1000, true)
     const result = await open.send({ ...request, url: `http://localhost:${port}/` })
-    open.close()
+    await open.close()
     assert.equal(result.httpStatus, 200)
     assert.equal(hits, 1)
   })
