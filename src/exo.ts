@@ -1,3 +1,4 @@
+import { debuglog } from 'node:util'
 import type { ApplicationService, EmitterService, LoggerService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
@@ -28,6 +29,8 @@ import { PipelineQueue } from './queue/pipeline_queue.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
+
+const debug = debuglog('adonis-exo')
 
 /**
  * The package's entry point, one per app: the resource registry and the
@@ -89,7 +92,10 @@ export class Exo {
         this.queue,
         {
           autoDisableAfter: config.delivery.autoDisableAfter,
-          onDisabled: (id, reason) => notifier.notify(id, reason),
+          onDisabled: async (id, reason) => {
+            await this.subscriptionsChanged()
+            await notifier.notify(id, reason)
+          },
         },
         events
       ),
@@ -98,7 +104,7 @@ export class Exo {
     this.dispatcher = new EventDispatcher(
       db,
       this.outbox,
-      new SubscriptionMatcher(config),
+      new SubscriptionMatcher(config, () => this.queue.subscriptionsVersion(config.queue)),
       attempts,
       this.queue,
       this.deliverer,
@@ -136,6 +142,19 @@ export class Exo {
       app,
       logger
     )
+  }
+
+  /**
+   * Tells every process's subscription matching that subscriptions changed.
+   * Saving or deleting a `WebhookSubscription` calls it once committed; call
+   * it after writing `exo_subscriptions` with raw queries, whose changes are
+   * otherwise matched within a second. When Redis is away the change is
+   * matched within a second all the same.
+   */
+  async subscriptionsChanged() {
+    await this.queue.announceSubscriptionsChanged(this.config.queue).catch((error) => {
+      debug('announcing a subscription change failed: %s', error.message)
+    })
   }
 
   /**

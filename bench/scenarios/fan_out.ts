@@ -40,6 +40,12 @@ async function seedSubscriptions(ctx: BenchContext, ownerId: number, subscriptio
     }))
     await db.table('exo_subscriptions').multiInsert(copies)
   }
+  await subscriptionsChanged(ctx)
+}
+
+async function subscriptionsChanged(ctx: BenchContext) {
+  const exo = await ctx.app.container.make('exo.manager')
+  await exo.subscriptionsChanged()
 }
 
 /**
@@ -84,6 +90,7 @@ export async function fanOut(
     .where('resource', 'order')
     .whereRaw(`events like '%on_delete%'`)
     .update({ is_active: false })
+  await subscriptionsChanged(ctx)
   return {
     value: round3(median(results.map((result) => result.queuedS))),
     detail: {

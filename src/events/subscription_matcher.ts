@@ -15,6 +15,58 @@ export interface Listener {
   row: Record<string, unknown>
 }
 
+/**
+ * How long matching trusts what it read while no change is announced: this
+ * bounds how stale it gets after changes no announcement covers (rows
+ * written by raw queries, an owner's admin status, an announcement Redis
+ * missed).
+ */
+const MAX_AGE_MS = 1000
+
+/**
+ * What matching read after finding the subscriptions version at `version`:
+ * it serves later batches as long as the version stays the same. A
+ * snapshot without a version (Redis did not answer) serves one batch.
+ */
+class Snapshot {
+  readonly takenAt = performance.now()
+  readonly listeners = new Map<string, Promise<Listener[]>>()
+  readonly admins = new Map<string, Promise<boolean>>()
+
+  constructor(readonly version: string | null) {}
+
+  isCurrent(version: string | null) {
+    return (
+      version !== null && version === this.version && performance.now() - this.takenAt < MAX_AGE_MS
+    )
+  }
+}
+
+/**
+ * Reads each key missing from `cache` in one load for all of them; a failed
+ * load is not kept.
+ */
+async function cached<Value>(
+  cache: Map<string, Promise<Value>>,
+  keys: string[],
+  load: (missing: string[]) => Promise<Map<string, Value>>,
+  absent: Value
+): Promise<Map<string, Value>> {
+  const missing = keys.filter((key) => !cache.has(key))
+  if (missing.length > 0) {
+    const loading = load(missing)
+    loading.catch(() => missing.forEach((key) => cache.delete(key)))
+    missing.forEach((key) =>
+      cache.set(
+        key,
+        loading.then((values) => values.get(key) ?? absent)
+      )
+    )
+  }
+  const values = await Promise.all(keys.map((key) => cache.get(key)!))
+  return new Map(keys.map((key, index) => [key, values[index]]))
+}
+
 function parseList(value: unknown): string[] {
   return typeof value === 'string' ? JSON.parse(value) : ((value as string[] | null) ?? [])
 }
@@ -23,11 +75,20 @@ function parseList(value: unknown): string[] {
  * Finds the active subscriptions events go to: same resource, the trigger
  * among its events, the app's environment among its environments (none
  * means all), and an owner allowed to see the record — admins see every
- * record, other users the records they own. One query per batch of events
- * for the subscriptions, one for the admins among their owners.
+ * record, other users the records they own.
+ *
+ * Batches share what they read while the subscriptions version (a Redis
+ * counter every committed change moves, see `Exo.subscriptionsChanged`)
+ * stays the same, for a second at most: a change is seen by the next batch
+ * of every process, and a batch costs one Redis read instead of two queries.
  */
 export class SubscriptionMatcher {
-  constructor(private config: Pick<ResolvedExoConfig, 'userModel' | 'isAdmin'>) {}
+  #snapshot = new Snapshot(null)
+
+  constructor(
+    private config: Pick<ResolvedExoConfig, 'userModel' | 'isAdmin'>,
+    private subscriptionsVersion: () => Promise<string>
+  ) {}
 
   /**
    * The subscriptions each event goes to, by event id, in id order.
@@ -36,32 +97,19 @@ export class SubscriptionMatcher {
     const matches = new Map<string, Listener[]>()
     if (events.length === 0) return matches
 
-    const rows = await client
-      .from('exo_subscriptions')
-      .whereIn('resource', [...new Set(events.map((event) => event.resource))])
-      .where('is_active', true)
-      .orderBy('id')
-    const byResource = groupBy(
-      rows.map((row: Record<string, unknown>) => ({
-        resource: row.resource as string,
-        listener: {
-          id: Number(row.id),
-          userId: String(row.user_id),
-          events: parseList(row.events),
-          environments: parseList(row.environments),
-          row,
-        } satisfies Listener,
-      })),
-      (row) => row.resource
+    const snapshot = await this.#current()
+    const byResource = await cached(
+      snapshot.listeners,
+      [...new Set(events.map((event) => event.resource))],
+      (resources) => this.#listeners(resources, client),
+      []
     )
-
     const listening = new Map<MatchedEvent, Listener[]>()
     for (const event of events) {
-      const candidates = byResource.get(event.resource) ?? []
       listening.set(
         event,
-        candidates
-          .map((row) => row.listener)
+        byResource
+          .get(event.resource)!
           .filter(
             (listener) =>
               listener.events.includes(event.event) &&
@@ -77,26 +125,61 @@ export class SubscriptionMatcher {
         if (listener.userId !== event.ownerId) strangers.add(listener.userId)
       })
     )
-    const admins = await this.#admins([...strangers], client)
+    const admins = await cached(
+      snapshot.admins,
+      [...strangers],
+      (userIds) => this.#admins(userIds, client),
+      false
+    )
     listening.forEach((listeners, event) =>
       matches.set(
         event.id,
         listeners.filter(
-          (listener) => listener.userId === event.ownerId || admins.has(listener.userId)
+          (listener) => listener.userId === event.ownerId || admins.get(listener.userId)
         )
       )
     )
     return matches
   }
 
-  async #admins(userIds: string[], client: QueryClientContract): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set()
+  /**
+   * The snapshot to match with: the last one while the version it was taken
+   * at is still the version, else a new one. The version is read before
+   * anything the snapshot holds, so a change committed and announced after
+   * that read leaves it behind.
+   */
+  async #current() {
+    const version = await this.subscriptionsVersion().catch(() => null)
+    if (!this.#snapshot.isCurrent(version)) this.#snapshot = new Snapshot(version)
+    return this.#snapshot
+  }
+
+  async #listeners(resources: string[], client: QueryClientContract) {
+    const rows = await client
+      .from('exo_subscriptions')
+      .whereIn('resource', resources)
+      .where('is_active', true)
+      .orderBy('id')
+    const byResource = groupBy(rows, (row: Record<string, unknown>) => row.resource as string)
+    return new Map(
+      [...byResource].map(([resource, group]) => [
+        resource,
+        group.map((row): Listener => ({
+          id: Number(row.id),
+          userId: String(row.user_id),
+          events: parseList(row.events),
+          environments: parseList(row.environments),
+          row,
+        })),
+      ])
+    )
+  }
+
+  async #admins(userIds: string[], client: QueryClientContract) {
     const User = await importDefault(this.config.userModel)
     const users = await User.query({ client }).whereIn(User.primaryKey, userIds)
-    return new Set(
-      users
-        .filter((user) => this.config.isAdmin(user))
-        .map((user) => String((user as any)[User.primaryKey]))
+    return new Map(
+      users.map((user) => [String((user as any)[User.primaryKey]), this.config.isAdmin(user)])
     )
   }
 }

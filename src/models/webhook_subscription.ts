@@ -1,5 +1,6 @@
-import { beforeCreate, column } from '@adonisjs/lucid/orm'
+import { afterDelete, afterSave, beforeCreate, column } from '@adonisjs/lucid/orm'
 import type { DateTime } from 'luxon'
+import { announceSubscriptionChange } from '../subscriptions/change_announcement.js'
 import { generateSecret, secretHint } from '../subscriptions/secrets.js'
 import type { Trigger } from '../types.js'
 import { encryptedColumn, jsonColumn } from './columns.js'
@@ -138,6 +139,12 @@ export class WebhookSubscription extends ExoBaseModel {
     subscription.notificationEmails ??= []
     subscription.environments ??= []
     subscription.metadata ??= {}
+  }
+
+  @afterSave()
+  @afterDelete()
+  static announceChange(subscription: WebhookSubscription) {
+    return announceSubscriptionChange(subscription.$trx)
   }
 
   /**

@@ -64,9 +64,18 @@ const JOBS_PER_ADD = 1000
 
 class EnqueueTimeout extends Error {}
 
-/** The part of the ioredis client this module reads */
-interface RedisStatus {
+/** Every process's subscription matching reloads when this counter moves */
+const SUBSCRIPTIONS_VERSION = 'exo:subscriptions:version'
+
+/**
+ * The part of the ioredis client this module uses; BullMQ types its client
+ * narrowly, but at runtime it is ioredis, whose SET takes NX.
+ */
+interface RedisClient {
   status: string
+  get(key: string): Promise<string | null>
+  incr(key: string): Promise<number>
+  set(...args: (string | number)[]): Promise<string | null>
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -84,7 +93,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export class PipelineQueue {
   #queues = new Map<string, Queue>()
-  #clients = new WeakMap<Queue, RedisStatus>()
+  #clients = new WeakMap<Queue, RedisClient>()
   /** After a timeout, producers skip Redis for a while instead of waiting again */
   #pausedUntil = 0
 
@@ -101,7 +110,7 @@ export class PipelineQueue {
       })
       queue.on('error', () => {})
       queue.client.then(
-        (client) => this.#clients.set(queue!, client as unknown as RedisStatus),
+        (client) => this.#clients.set(queue!, client as unknown as RedisClient),
         () => {}
       )
       this.#queues.set(name, queue)
@@ -198,15 +207,36 @@ export class PipelineQueue {
    * for `ttlMs`, so periodic work runs in one worker at a time.
    */
   async tryLock(queue: string, name: string, ttlMs: number): Promise<boolean> {
-    // BullMQ types its client narrowly; at runtime it is ioredis, whose SET takes NX.
-    const client = (await this.queue(queue).client) as unknown as {
-      set(...args: (string | number)[]): Promise<string | null>
-    }
+    const client = await this.#redis(queue)
     const taken = await withTimeout(
       client.set(`exo:lock:${name}:${queue}`, String(process.pid), 'PX', ttlMs, 'NX'),
       this.timeoutMs
     )
     return taken === 'OK'
+  }
+
+  /**
+   * The number of subscription changes announced on the Redis of `queue`.
+   */
+  async subscriptionsVersion(queue: string): Promise<string> {
+    const client = await this.#redis(queue)
+    const version = await withTimeout(client.get(SUBSCRIPTIONS_VERSION), this.timeoutMs)
+    return version ?? '0'
+  }
+
+  /**
+   * Moves the subscriptions version, so every process matches with the
+   * subscriptions as they are now.
+   */
+  async announceSubscriptionsChanged(queue: string) {
+    const client = await this.#redis(queue)
+    await withTimeout(client.incr(SUBSCRIPTIONS_VERSION), this.timeoutMs)
+  }
+
+  async #redis(queueName: string): Promise<RedisClient> {
+    const queue = this.queue(queueName)
+    await this.#connected(queue)
+    return (await queue.client) as unknown as RedisClient
   }
 
   /**

@@ -64,6 +64,7 @@ async function manySubscriptions(userId: number, url: string, count: number) {
   for (let from = 0; from < copies.length; from += 200) {
     await db.table('exo_subscriptions').multiInsert(copies.slice(from, from + 200))
   }
+  await exo.subscriptionsChanged()
 }
 
 test.group('Pipeline | work done together, nothing lost or mixed up', (group) => {

@@ -3,6 +3,7 @@ import type { ApiClient, ApiResponse } from '@japa/api-client'
 import type { TestContext } from '@japa/runner/core'
 import db from '@adonisjs/lucid/services/db'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import exo from 'adonis-exo/services/main'
 import { createUser } from '#tests/helpers/fixtures'
 import { exoApi, tokenFor, type ExoApi } from '#tests/helpers/api'
 import { startReceiver } from '#tests/helpers/receiver'
@@ -123,6 +124,8 @@ export function errorFields(response: ApiResponse) {
 export async function deleteSubscriptions() {
   await db.from('exo_deliveries').delete()
   await WebhookSubscription.query().delete()
+  // A query-builder delete runs no model hook: the workers' matching is told here
+  await exo.subscriptionsChanged()
 }
 
 /**

@@ -1,0 +1,23 @@
+import { debuglog } from 'node:util'
+import app from '@adonisjs/core/services/app'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+
+const debug = debuglog('adonis-exo')
+
+/** The change is saved already: an app without Exo's provider must not fail the save */
+async function announce() {
+  const exo = await app.container.make('exo.manager').catch((error) => {
+    debug('no Exo manager to announce a subscription change to: %s', error.message)
+  })
+  await exo?.subscriptionsChanged()
+}
+
+/**
+ * Announces a subscription's change to every process's matching once it is
+ * committed: announced before, a process could read the old row again and
+ * keep it under the new version.
+ */
+export async function announceSubscriptionChange(trx: TransactionClientContract | undefined) {
+  if (trx && !trx.isCompleted) trx.after('commit', announce)
+  else await announce()
+}
