@@ -26,6 +26,7 @@ import { EventRecorder } from './events/recorder.js'
 import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
 import { PipelineQueue } from './queue/pipeline_queue.js'
+import { SubscriptionChangeListener } from './queue/subscription_changes.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
@@ -51,6 +52,7 @@ export class Exo {
   #loginLimiter?: LoginLimiter
   #db: Database
   #redis: ConnectionOptions
+  #changes: SubscriptionChangeListener
   #plans = new Map<string, Promise<DeliveryPlan>>()
   #fake?: EventsFake
 
@@ -67,6 +69,7 @@ export class Exo {
     const events = new LifecycleEvents(emitter, logger)
     this.#db = db
     this.#redis = redis
+    this.#changes = new SubscriptionChangeListener(redis as RedisOptions)
     const attempts = new AttemptLog()
     const planFor = (resource: string) => this.planFor(resource)
 
@@ -104,7 +107,7 @@ export class Exo {
     this.dispatcher = new EventDispatcher(
       db,
       this.outbox,
-      new SubscriptionMatcher(config, () => this.queue.subscriptionsVersion(config.queue)),
+      new SubscriptionMatcher(config, () => this.#changes.generation()),
       attempts,
       this.queue,
       this.deliverer,
@@ -145,11 +148,11 @@ export class Exo {
   }
 
   /**
-   * Tells every process's subscription matching that subscriptions changed.
+   * Tells every worker's subscription matching that subscriptions changed.
    * Saving or deleting a `WebhookSubscription` calls it once committed; call
    * it after writing `exo_subscriptions` with raw queries, whose changes are
-   * otherwise matched within a second. When Redis is away the change is
-   * matched within a second all the same.
+   * otherwise matched within a second. It does not throw: when Redis is
+   * away the change is matched within a second all the same.
    */
   async subscriptionsChanged() {
     await this.queue.announceSubscriptionsChanged(this.config.queue).catch((error) => {
@@ -249,5 +252,6 @@ export class Exo {
     await this.queue.close()
     await this.#loginLimiter?.close()
     await this.sender.close()
+    await this.#changes.close()
   }
 }

@@ -24,20 +24,22 @@ export interface Listener {
 const MAX_AGE_MS = 1000
 
 /**
- * What matching read after finding the subscriptions version at `version`:
- * it serves later batches as long as the version stays the same. A
- * snapshot without a version (Redis did not answer) serves one batch.
+ * What matching read at a generation of subscription changes: it serves
+ * later batches as long as no change is heard of. A snapshot taken while
+ * changes could go unheard serves one batch.
  */
 class Snapshot {
   readonly takenAt = performance.now()
   readonly listeners = new Map<string, Promise<Listener[]>>()
   readonly admins = new Map<string, Promise<boolean>>()
 
-  constructor(readonly version: string | null) {}
+  constructor(readonly generation: number | null) {}
 
-  isCurrent(version: string | null) {
+  isCurrent(generation: number | null) {
     return (
-      version !== null && version === this.version && performance.now() - this.takenAt < MAX_AGE_MS
+      generation !== null &&
+      generation === this.generation &&
+      performance.now() - this.takenAt < MAX_AGE_MS
     )
   }
 }
@@ -77,17 +79,17 @@ function parseList(value: unknown): string[] {
  * means all), and an owner allowed to see the record — admins see every
  * record, other users the records they own.
  *
- * Batches share what they read while the subscriptions version (a Redis
- * counter every committed change moves, see `Exo.subscriptionsChanged`)
- * stays the same, for a second at most: a change is seen by the next batch
- * of every process, and a batch costs one Redis read instead of two queries.
+ * Batches share what they read until a change is announced (every
+ * committed change is, see `Exo.subscriptionsChanged`), for a second at
+ * most: a change is seen by the next batch of every process, and a batch
+ * costs no query while nothing changes.
  */
 export class SubscriptionMatcher {
   #snapshot = new Snapshot(null)
 
   constructor(
     private config: Pick<ResolvedExoConfig, 'userModel' | 'isAdmin'>,
-    private subscriptionsVersion: () => Promise<string>
+    private changesHeard: () => number | null
   ) {}
 
   /**
@@ -97,7 +99,7 @@ export class SubscriptionMatcher {
     const matches = new Map<string, Listener[]>()
     if (events.length === 0) return matches
 
-    const snapshot = await this.#current()
+    const snapshot = this.#current()
     const byResource = await cached(
       snapshot.listeners,
       [...new Set(events.map((event) => event.resource))],
@@ -143,14 +145,12 @@ export class SubscriptionMatcher {
   }
 
   /**
-   * The snapshot to match with: the last one while the version it was taken
-   * at is still the version, else a new one. The version is read before
-   * anything the snapshot holds, so a change committed and announced after
-   * that read leaves it behind.
+   * The snapshot to match with: the last one while no change was heard of
+   * since it was taken, else a new one.
    */
-  async #current() {
-    const version = await this.subscriptionsVersion().catch(() => null)
-    if (!this.#snapshot.isCurrent(version)) this.#snapshot = new Snapshot(version)
+  #current() {
+    const generation = this.changesHeard()
+    if (!this.#snapshot.isCurrent(generation)) this.#snapshot = new Snapshot(generation)
     return this.#snapshot
   }
 

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 import { chunks, groupBy } from '../batcher.js'
 import type { EventRecord } from '../types.js'
+import { SUBSCRIPTION_CHANGES } from './subscription_changes.js'
 
 /**
  * Job names are the module specifiers bull-queue's workers import. Package
@@ -64,17 +65,13 @@ const JOBS_PER_ADD = 1000
 
 class EnqueueTimeout extends Error {}
 
-/** Every process's subscription matching reloads when this counter moves */
-const SUBSCRIPTIONS_VERSION = 'exo:subscriptions:version'
-
 /**
  * The part of the ioredis client this module uses; BullMQ types its client
  * narrowly, but at runtime it is ioredis, whose SET takes NX.
  */
 interface RedisClient {
   status: string
-  get(key: string): Promise<string | null>
-  incr(key: string): Promise<number>
+  publish(channel: string, message: string): Promise<number>
   set(...args: (string | number)[]): Promise<string | null>
 }
 
@@ -216,21 +213,12 @@ export class PipelineQueue {
   }
 
   /**
-   * The number of subscription changes announced on the Redis of `queue`.
-   */
-  async subscriptionsVersion(queue: string): Promise<string> {
-    const client = await this.#redis(queue)
-    const version = await withTimeout(client.get(SUBSCRIPTIONS_VERSION), this.timeoutMs)
-    return version ?? '0'
-  }
-
-  /**
-   * Moves the subscriptions version, so every process matches with the
-   * subscriptions as they are now.
+   * Tells the processes matching subscriptions on the Redis of `queue` that
+   * subscriptions changed.
    */
   async announceSubscriptionsChanged(queue: string) {
     const client = await this.#redis(queue)
-    await withTimeout(client.incr(SUBSCRIPTIONS_VERSION), this.timeoutMs)
+    await withTimeout(client.publish(SUBSCRIPTION_CHANGES, ''), this.timeoutMs)
   }
 
   async #redis(queueName: string): Promise<RedisClient> {
