@@ -70,8 +70,10 @@ export interface FailurePolicy {
 export class OutcomeRecorder {
   #successes = new Batcher<Success, boolean>((successes) => this.#recordSuccesses(successes), {
     concurrency: 4,
-    // Nobody waits on these writes but the job, which is over once they are done
-    minIntervalMs: 5,
+    maxSize: 400,
+    // Nobody waits on these writes but the job, which is over once they are done:
+    // a steady stream of deliveries shares its commits
+    minIntervalMs: 20,
   })
 
   constructor(

@@ -4,7 +4,6 @@ import { Batcher, groupBy } from '../batcher.js'
 import { type AttemptLog, type ScheduledAttempt } from '../delivery/attempt_log.js'
 import type { PlanFor } from '../delivery/delivery_plan.js'
 import type { Deliverer, StartedAttempt } from '../delivery/deliverer.js'
-import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import { claimAndWrite } from './fan_out_write.js'
@@ -93,17 +92,9 @@ export class EventDispatcher {
         .map((job) => ({ ...job, deliveryIds: job.deliveryIds.filter((id) => written.has(id)) }))
         .filter((job) => job.deliveryIds.length > 0)
     )
-    // Loaded once per subscription, however many events it gets: its secrets decrypt on load
-    const subscriptions = new Map<Listener, WebhookSubscription>()
-    const subscriptionOf = (listener: Listener) => {
-      if (!subscriptions.has(listener)) {
-        subscriptions.set(listener, WebhookSubscription.$createFromAdapterResult(listener.row)!)
-      }
-      return subscriptions.get(listener)!
-    }
     const started = [...inline].flatMap(({ event, listener }, index) =>
       written.has(begun.attempts[index].id)
-        ? [{ delivery: begun.attempts[index], event, subscription: subscriptionOf(listener) }]
+        ? [{ delivery: begun.attempts[index], event, subscription: listener.subscription() }]
         : []
     )
     const byEvent = groupBy(started, (item) => item.event.id)

@@ -15,12 +15,29 @@ export interface PendingEvent {
 
 /**
  * Writes the events of saves made outside a transaction behind those saves,
- * so that none waits for a round trip of its own: saves made meanwhile share
- * one INSERT into the outbox and one fan-out job per queue. When neither the
- * database nor Redis takes them, they are tried again until the process stops.
+ * so that none waits for a round trip of its own. Each event goes two ways
+ * at once: into a fan-out job, which carries it whole, and into the outbox.
+ * Either one taken is enough: Redis not taking the job leaves the event to
+ * the sweeper, the database not taking the row leaves it to the fan-out,
+ * which writes any event its outbox lacks. When neither takes it, both are
+ * tried again until the process stops.
+ *
+ * Saves made together share one job per queue, and one INSERT: the job
+ * goes at once, since the event's delivery waits for it; the INSERT waits a
+ * little for more saves to share it, since nothing waits for it.
  */
 export class OutboxWriter {
-  #batcher: Batcher<PendingEvent, void>
+  #jobs = new Batcher<PendingEvent, void>((pending) => this.#enqueue(pending), {
+    concurrency: 1,
+    maxSize: 500,
+    // Enough for a stream of saves to share jobs, too little to delay a lone one
+    minIntervalMs: 2,
+  })
+  #rows = new Batcher<EventRecord, void>((events) => this.#insert(events), {
+    concurrency: 1,
+    maxSize: 500,
+    minIntervalMs: 20,
+  })
   #inFlight = new Set<Promise<void>>()
   #retrying = new Map<NodeJS.Timeout, PendingEvent>()
 
@@ -28,57 +45,47 @@ export class OutboxWriter {
     private outbox: Outbox,
     private queue: PipelineQueue,
     private onRecorded: (events: EventRecord[]) => Promise<void>
-  ) {
-    this.#batcher = new Batcher((pending) => this.#write(pending), {
-      concurrency: 1,
-      maxSize: 500,
-      // A steady stream of saves shares statements; a lone save waits for nothing
-      minIntervalMs: 4,
-    })
-  }
+  ) {}
 
   write(pending: PendingEvent) {
-    this.#track(
-      this.#batcher.add(pending).catch((error) => {
-        debug('recording %s failed, trying again: %s', pending.event.id, error.message)
-        const retry = setTimeout(() => {
-          this.#retrying.delete(retry)
-          this.write(pending)
-        }, RETRY_MS).unref()
-        this.#retrying.set(retry, pending)
-      })
-    )
+    const work = this.#write(pending).catch((error) => {
+      debug('recording %s failed, trying again: %s', pending.event.id, error.message)
+      const retry = setTimeout(() => {
+        this.#retrying.delete(retry)
+        this.write(pending)
+      }, RETRY_MS).unref()
+      this.#retrying.set(retry, pending)
+    })
+    this.#inFlight.add(work)
+    void work.finally(() => this.#inFlight.delete(work))
   }
 
-  /**
-   * The INSERT and the job go out together: the job carries the events
-   * whole, and the fan-out writes any its INSERT has not yet. Either one
-   * taken is enough; Redis not taking the job leaves the events to the
-   * sweeper, the database not taking them leaves them to the fan-out.
-   */
-  async #write(pending: PendingEvent[]) {
-    const events = pending.map(({ event }) => event)
+  async #write(pending: PendingEvent) {
     const [inserted, queued] = await Promise.allSettled([
-      this.outbox.insert(events),
-      this.queue.enqueueFanOut(
-        [...groupBy(pending, ({ queue }) => queue)].map(([queue, group]) => ({
-          queue,
-          payload: { events: group.map(({ event }) => event) },
-          jobId: group[0].event.id,
-        }))
-      ),
+      this.#rows.add(pending.event),
+      this.#jobs.add(pending),
     ])
     if (inserted.status === 'rejected' && queued.status === 'rejected') throw inserted.reason
     if (queued.status === 'rejected') {
       debug('queueing recorded events failed, the sweeper will: %s', queued.reason.message)
     }
-    await this.onRecorded(events)
+    await this.onRecorded([pending.event])
+  }
+
+  async #enqueue(pending: PendingEvent[]) {
+    await this.queue.enqueueFanOut(
+      [...groupBy(pending, ({ queue }) => queue)].map(([queue, group]) => ({
+        queue,
+        payload: { events: group.map(({ event }) => event) },
+        jobId: group[0].event.id,
+      }))
+    )
     return pending.map(() => undefined)
   }
 
-  #track(work: Promise<void>) {
-    this.#inFlight.add(work)
-    void work.finally(() => this.#inFlight.delete(work))
+  async #insert(events: EventRecord[]) {
+    await this.outbox.insert(events)
+    return events.map(() => undefined)
   }
 
   /**
@@ -90,8 +97,9 @@ export class OutboxWriter {
     this.#retrying.forEach((_, retry) => clearTimeout(retry))
     this.#retrying.clear()
     if (failed.length === 0) return
-    await this.#write(failed).catch((error) => {
-      debug('%d events could not be recorded: %s', failed.length, error.message)
+    await Promise.allSettled(failed.map((pending) => this.#write(pending))).then((results) => {
+      const lost = results.filter((result) => result.status === 'rejected').length
+      if (lost > 0) debug('%d events could not be recorded', lost)
     })
   }
 }

@@ -1,18 +1,20 @@
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { groupBy } from '../batcher.js'
 import { importDefault } from '../lazy_import.js'
+import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord, ResolvedExoConfig } from '../types.js'
 
 /** What matching reads of an event: not its payload */
 type MatchedEvent = Pick<EventRecord, 'id' | 'resource' | 'event' | 'ownerId' | 'environment'>
 
-/** A subscription as matching reads it, with its row to load it from when it is to be sent */
+/** A subscription as matching reads it, and as it is sent */
 export interface Listener {
   id: number
   userId: string
   events: string[]
   environments: string[]
-  row: Record<string, unknown>
+  /** Loaded once, however many events it gets: its secrets decrypt on load */
+  subscription(): WebhookSubscription
 }
 
 /**
@@ -71,6 +73,17 @@ async function cached<Value>(
 
 function parseList(value: unknown): string[] {
   return typeof value === 'string' ? JSON.parse(value) : ((value as string[] | null) ?? [])
+}
+
+function listenerOf(row: Record<string, unknown>): Listener {
+  let subscription: WebhookSubscription | undefined
+  return {
+    id: Number(row.id),
+    userId: String(row.user_id),
+    events: parseList(row.events),
+    environments: parseList(row.environments),
+    subscription: () => (subscription ??= WebhookSubscription.$createFromAdapterResult(row)!),
+  }
 }
 
 /**
@@ -161,18 +174,7 @@ export class SubscriptionMatcher {
       .where('is_active', true)
       .orderBy('id')
     const byResource = groupBy(rows, (row: Record<string, unknown>) => row.resource as string)
-    return new Map(
-      [...byResource].map(([resource, group]) => [
-        resource,
-        group.map((row): Listener => ({
-          id: Number(row.id),
-          userId: String(row.user_id),
-          events: parseList(row.events),
-          environments: parseList(row.environments),
-          row,
-        })),
-      ])
-    )
+    return new Map([...byResource].map(([resource, group]) => [resource, group.map(listenerOf)]))
   }
 
   async #admins(userIds: string[], client: QueryClientContract) {
