@@ -1,4 +1,5 @@
 import { debuglog } from 'node:util'
+import { BackgroundWork } from '../background_work.js'
 import { Batcher, groupBy } from '../batcher.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
@@ -38,7 +39,7 @@ export class OutboxWriter {
     maxSize: 500,
     minIntervalMs: 20,
   })
-  #inFlight = new Set<Promise<void>>()
+  #inFlight = new BackgroundWork()
   #retrying = new Map<NodeJS.Timeout, PendingEvent>()
 
   constructor(
@@ -57,7 +58,6 @@ export class OutboxWriter {
       this.#retrying.set(retry, pending)
     })
     this.#inFlight.add(work)
-    void work.finally(() => this.#inFlight.delete(work))
   }
 
   async #write(pending: PendingEvent) {
@@ -92,7 +92,7 @@ export class OutboxWriter {
    * Waits for the writes under way and tries the failed ones a last time.
    */
   async close() {
-    await Promise.all(this.#inFlight)
+    await this.#inFlight.settled()
     const failed = [...this.#retrying.values()]
     this.#retrying.forEach((_, retry) => clearTimeout(retry))
     this.#retrying.clear()

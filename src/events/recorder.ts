@@ -1,5 +1,6 @@
 import { debuglog } from 'node:util'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { BackgroundWork } from '../background_work.js'
 import { chunks, groupBy } from '../batcher.js'
 import type { LifecycleEvents } from '../lifecycle_events.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
@@ -23,6 +24,7 @@ const EVENTS_PER_JOB = 500
  */
 export class EventRecorder {
   #buffers = new WeakMap<TransactionClientContract, PendingEvent[]>()
+  #queueing = new BackgroundWork()
   #writer: OutboxWriter
 
   constructor(
@@ -61,11 +63,16 @@ export class EventRecorder {
       )
       await commit()
     }
-    // Errors here are swallowed by Lucid; the rows stay undispatched for the sweeper.
-    trx.after('commit', () => this.#enqueueCommitted(pending))
+    // Lucid's commit waits for its hooks: the events are durable once it is
+    // done, queueing them is left to run behind it
+    trx.after('commit', async () => {
+      this.#queueing.add(this.#enqueueCommitted(pending))
+      await this.#announce(pending.map(({ event }) => event))
+    })
     return pending
   }
 
+  /** The rows are committed: when queueing fails, the sweeper queues them */
   async #enqueueCommitted(pending: PendingEvent[]) {
     const jobs = [...groupBy(pending, ({ queue }) => queue)].flatMap(([queue, group]) =>
       chunks(
@@ -78,13 +85,13 @@ export class EventRecorder {
     } catch (error) {
       debug('queueing committed events failed, the sweeper will: %s', error.message)
     }
-    await this.#announce(pending.map(({ event }) => event))
   }
 
   /**
-   * Waits for the events still being written.
+   * Waits for the events still being written or queued.
    */
-  close() {
-    return this.#writer.close()
+  async close() {
+    await this.#queueing.settled()
+    await this.#writer.close()
   }
 }
