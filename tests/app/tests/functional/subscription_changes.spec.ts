@@ -43,6 +43,21 @@ async function requestsForAnOrder(user: User, receivers: Receiver[]) {
   return receivers.map((receiver, index) => receiver.received.length - before[index])
 }
 
+/**
+ * Two receivers, a user subscribed to the first, and one order of theirs
+ * delivered there: the worker has just read the subscriptions.
+ */
+async function deliveredOnce(cleanup: TestContext['cleanup']) {
+  const [first, second] = await Promise.all([
+    startReceiver({ cleanup }),
+    startReceiver({ cleanup }),
+  ])
+  const user = await createUser()
+  const subscription = await subscribe(user, first.url)
+  await deliveredOrder(user, first)
+  return { first, second, user, subscription }
+}
+
 /*
  * The workers' matching reuses what it read while no change is announced.
  * Each test below first has an order delivered, so the worker has just read
@@ -52,13 +67,7 @@ test.group('Subscription changes | matched by the very next event', (group) => {
   group.each.teardown(deleteSubscriptions)
 
   test('saving or deleting a subscription through the model', async ({ assert, cleanup }) => {
-    const [first, second] = await Promise.all([
-      startReceiver({ cleanup }),
-      startReceiver({ cleanup }),
-    ])
-    const user = await createUser()
-    const subscription = await subscribe(user, first.url)
-    await deliveredOrder(user, first)
+    const { first, second, user, subscription } = await deliveredOnce(cleanup)
     const heard = await announcements(cleanup)
 
     subscription.url = second.url
@@ -82,13 +91,7 @@ test.group('Subscription changes | matched by the very next event', (group) => {
     assert,
     cleanup,
   }) => {
-    const [first, second] = await Promise.all([
-      startReceiver({ cleanup }),
-      startReceiver({ cleanup }),
-    ])
-    const user = await createUser()
-    const subscription = await subscribe(user, first.url)
-    await deliveredOrder(user, first)
+    const { first, second, user, subscription } = await deliveredOnce(cleanup)
 
     const heard = await announcements(cleanup)
     await assert.rejects(() =>
@@ -127,13 +130,7 @@ test.group('Subscription changes | matched by the very next event', (group) => {
   test('rows written by raw queries: at once when announced, within a second otherwise', async ({
     cleanup,
   }) => {
-    const [first, second] = await Promise.all([
-      startReceiver({ cleanup }),
-      startReceiver({ cleanup }),
-    ])
-    const user = await createUser()
-    const subscription = await subscribe(user, first.url)
-    await deliveredOrder(user, first)
+    const { first, second, user, subscription } = await deliveredOnce(cleanup)
 
     const moveTo = (url: string) =>
       db.from('exo_subscriptions').where('id', subscription.id).update({ url })
