@@ -31,6 +31,12 @@ import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
 
+/** What recording a model's changes needs to know of its resource */
+interface RecordTarget {
+  triggers: readonly Trigger[]
+  queue: string
+}
+
 const debug = debuglog('adonis-exo')
 
 /**
@@ -54,6 +60,8 @@ export class Exo {
   #redis: ConnectionOptions
   #changes: SubscriptionChangeListener
   #plans = new Map<string, Promise<DeliveryPlan>>()
+  /** Looked up once per model class, since `record` runs on every save */
+  #targets = new Map<WebhookableModel, RecordTarget | null>()
   #fake?: EventsFake
 
   constructor(
@@ -213,13 +221,24 @@ export class Exo {
    * registered resource that declares this trigger.
    */
   async record(row: LucidRow, trigger: Trigger) {
-    const resource = await this.registry.forModel(row.constructor as WebhookableModel)
-    if (!resource || !resource.triggers.includes(trigger)) return
+    const model = row.constructor as WebhookableModel
+    const target = this.#targets.has(model) ? this.#targets.get(model) : await this.#targetOf(model)
+    if (!target || !target.triggers.includes(trigger)) return
 
     const trx = row.$trx
     const event = eventFromRow(row, trigger, this.environment)
     if (this.#fake) return this.#fake.capture(event, trx)
-    this.recorder.record(event, await this.queueFor(resource.name), trx)
+    this.recorder.record(event, target.queue, trx)
+  }
+
+  async #targetOf(model: WebhookableModel): Promise<RecordTarget | null> {
+    const resource = await this.registry.forModel(model)
+    const target = resource && {
+      triggers: resource.triggers,
+      queue: await this.queueFor(resource.name),
+    }
+    this.#targets.set(model, target ?? null)
+    return target ?? null
   }
 
   /**

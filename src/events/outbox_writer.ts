@@ -32,7 +32,7 @@ export class OutboxWriter {
     concurrency: 1,
     maxSize: 500,
     // Enough for a stream of saves to share jobs, too little to delay a lone one
-    minIntervalMs: 2,
+    minIntervalMs: 3,
   })
   #rows = new Batcher<EventRecord, void>((events) => this.#insert(events), {
     concurrency: 1,

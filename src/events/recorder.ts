@@ -41,9 +41,9 @@ export class EventRecorder {
   }
 
   async #announce(events: EventRecord[]) {
-    for (const event of events) {
-      await this.events.emit('exo:event:recorded', publicEvent(event))
-    }
+    await Promise.all(
+      events.map((event) => this.events.emit('exo:event:recorded', publicEvent(event)))
+    )
   }
 
   #bufferFor(trx: TransactionClientContract): PendingEvent[] {

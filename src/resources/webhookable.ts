@@ -2,6 +2,7 @@ import app from '@adonisjs/core/services/app'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import type { BaseModel } from '@adonisjs/lucid/orm'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
+import type { Exo } from '../exo.js'
 import type { Duration, Trigger } from '../types.js'
 
 /**
@@ -10,8 +11,15 @@ import type { Duration, Trigger } from '../types.js'
  */
 const pendingChanges = new WeakMap<LucidRow, string[]>()
 
+/** Each app's manager, resolved once, since the hooks run on every save */
+const managers = new WeakMap<object, Exo>()
+
 async function record(row: LucidRow, trigger: Trigger) {
-  const exo = await app.container.make('exo.manager')
+  let exo = managers.get(app.container)
+  if (!exo) {
+    exo = await app.container.make('exo.manager')
+    managers.set(app.container, exo)
+  }
   await exo.record(row, trigger)
 }
 
