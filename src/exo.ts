@@ -103,10 +103,8 @@ export class Exo {
         this.queue,
         {
           autoDisableAfter: config.delivery.autoDisableAfter,
-          onDisabled: async (id, reason) => {
-            await this.subscriptionsChanged()
-            await notifier.notify(id, reason)
-          },
+          onDeactivated: () => this.subscriptionsChanged(),
+          onDisabled: (id, reason) => notifier.notify(id, reason),
         },
         events
       ),
@@ -163,6 +161,7 @@ export class Exo {
    * away the change is matched within a second all the same.
    */
   async subscriptionsChanged() {
+    this.#changes.changedHere()
     await this.queue.announceSubscriptionsChanged(this.config.queue).catch((error) => {
       debug('announcing a subscription change failed: %s', error.message)
     })

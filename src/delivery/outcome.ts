@@ -55,7 +55,9 @@ interface AttemptOutcome {
 export interface FailurePolicy {
   /** Consecutive failed attempts after which a subscription is disabled */
   autoDisableAfter: number
-  /** Called once for each subscription this recorder disables */
+  /** Called as soon as a subscription this recorder disables is committed as inactive */
+  onDeactivated(subscriptionId: number): Promise<void>
+  /** Called once for each subscription this recorder disables, after its events */
   onDisabled(subscriptionId: number, reason: string): Promise<void>
 }
 
@@ -163,6 +165,7 @@ export class OutcomeRecorder {
     })
 
     if (outcome.stale) return false
+    if (outcome.disabledFor) await this.policy.onDeactivated(delivery.subscriptionId)
     if (outcome.retry) await this.queue.enqueueDeliveries([outcome.retry])
 
     await this.events.emit('exo:delivery:failed', {

@@ -21,6 +21,14 @@ export class SubscriptionChangeListener {
     return this.#listening ? this.#generation : null
   }
 
+  /**
+   * A change this process made: its own matching sees it at once, before
+   * the announcement comes back over Redis.
+   */
+  changedHere() {
+    this.#generation++
+  }
+
   #listen() {
     const redis = new Redis({ ...this.connection, autoResubscribe: false, lazyConnect: true })
     redis.on('error', () => {})
