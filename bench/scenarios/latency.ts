@@ -3,17 +3,24 @@ import { monotonicMs } from '../clock.js'
 import type { BenchContext } from '../host_app.js'
 import { Durations, median, round } from '../stats.js'
 
+interface Timing {
+  startedAt: number
+  /** When the operation (the save, or the raw side's `queue.add`) resolved */
+  resolvedAt: number
+}
+
 /**
  * Starts `count` operations at a steady `rate` per second, on schedule
- * whatever the previous ones take (an open loop), and returns the monotonic
- * time each started at, by the id its operation resolves with.
+ * whatever the previous ones take (an open loop), and returns when each
+ * started and resolved on the monotonic clock, by the id its operation
+ * resolves with.
  */
 async function atSteadyRate(
   count: number,
   rate: number,
   operation: (index: number) => Promise<number>
 ) {
-  const startedAt = new Map<number, number>()
+  const timings = new Map<number, Timing>()
   const pending: Promise<void>[] = []
   const interval = 1000 / rate
   const origin = monotonicMs()
@@ -21,13 +28,19 @@ async function atSteadyRate(
     const due = origin + index * interval
     const wait = due - monotonicMs()
     if (wait > 1) await sleep(wait)
-    const start = monotonicMs()
-    pending.push(operation(index).then((id) => void startedAt.set(id, start)))
+    const startedAt = monotonicMs()
+    pending.push(
+      operation(index).then((id) => void timings.set(id, { startedAt, resolvedAt: monotonicMs() }))
+    )
   }
   await Promise.all(pending)
-  return startedAt
+  return timings
 }
 
+/**
+ * Each event's latency, start to receipt, and its two parts: the operation
+ * the app awaits, and what follows until the receiver has the request.
+ */
 async function measure(
   ctx: BenchContext,
   count: number,
@@ -35,18 +48,35 @@ async function measure(
   operation: (index: number) => Promise<number>
 ) {
   const { reached } = await ctx.receiver.expect(count)
-  const startedAt = await atSteadyRate(count, rate, operation)
+  const timings = await atSteadyRate(count, rate, operation)
   await reached
   const { ids, times } = await ctx.receiver.receipts()
-  const latencies = new Durations()
-  ids.forEach((id, index) => latencies.record(times[index] - startedAt.get(id)!))
-  return latencies.summary()
+  const total = new Durations()
+  const operationPart = new Durations()
+  const afterPart = new Durations()
+  ids.forEach((id, index) => {
+    const { startedAt, resolvedAt } = timings.get(id)!
+    total.record(times[index] - startedAt)
+    operationPart.record(resolvedAt - startedAt)
+    afterPart.record(times[index] - resolvedAt)
+  })
+  return {
+    ...total.summary(),
+    operation: operationPart.summary(),
+    after_operation: afterPart.summary(),
+  }
 }
+
+type Summary = ReturnType<Durations['summary']>
+type Round = Awaited<ReturnType<typeof measure>>
 
 /**
  * From `Order.create` to the receiver getting the request, at a steady rate
  * of saves with Exo's workers running; and from `queue.add` to the receipt
- * for the raw baseline at the same rate.
+ * for the raw baseline at the same rate. Each side's figures come with
+ * their two parts: the save (or the add) as the app awaits it, then the
+ * rest of the way; and the same saves without Exo are timed at the same
+ * rate, so that the host's own commit shows apart from Exo's work.
  */
 export async function latency(
   ctx: BenchContext,
@@ -67,32 +97,51 @@ export async function latency(
       )
       return index
     })
+  // The same save without Exo, and nothing to receive: what the host's own commit costs
+  const plainRound = async (count: number) => {
+    const timings = await atSteadyRate(count, rate, async (index) => {
+      const order = await ctx.models.PlainOrder.create({ userId, total: index, status: 'paid' })
+      return order.id
+    })
+    const saves = new Durations()
+    timings.forEach(({ startedAt, resolvedAt }) => saves.record(resolvedAt - startedAt))
+    return saves.summary()
+  }
 
   await rawRound(Math.ceil(events / 5))
   await exoRound(Math.ceil(events / 5))
-  const exo: ReturnType<Durations['summary']>[] = []
-  const raw: ReturnType<Durations['summary']>[] = []
+  await plainRound(Math.ceil(events / 5))
+  const exo: Round[] = []
+  const raw: Round[] = []
+  const plain: Summary[] = []
   for (let index = 0; index < rounds; index++) {
     if (index % 2 === 0) raw.push(await rawRound(events))
     exo.push(await exoRound(events))
+    plain.push(await plainRound(events))
     if (index % 2 === 1) raw.push(await rawRound(events))
   }
-  const medianOf = (rows: typeof exo, key: 'p50_ms' | 'p95_ms' | 'p99_ms' | 'max_ms') =>
+  const medianOf = (rows: Summary[], key: keyof Omit<Summary, 'count'>) =>
     round(median(rows.map((row) => row[key])))
-  const summary = (rows: typeof exo) => ({
+  const summary = (rows: Summary[]) => ({
     p50_ms: medianOf(rows, 'p50_ms'),
     p95_ms: medianOf(rows, 'p95_ms'),
     p99_ms: medianOf(rows, 'p99_ms'),
     max_ms: medianOf(rows, 'max_ms'),
+  })
+  const withParts = (rows: Round[]) => ({
+    ...summary(rows),
+    operation: summary(rows.map((row) => row.operation)),
+    after_operation: summary(rows.map((row) => row.after_operation)),
   })
   return {
     value: medianOf(exo, 'p99_ms'),
     detail: {
       rate_per_s: rate,
       events,
-      exo: summary(exo),
-      raw: summary(raw),
-      rounds: { exo, raw },
+      exo: withParts(exo),
+      raw: withParts(raw),
+      plain_save: summary(plain),
+      rounds: { exo, raw, plain_save: plain },
     },
   }
 }

@@ -6,14 +6,22 @@ import { prefixedUlid } from '../ids.js'
 /** Read once: the getter costs more than the rest of a timestamp */
 const timeOrigin = performance.timeOrigin
 
+/** The current second in ISO-8601, formatted once per second: formatting costs most of a timestamp */
+let second = -1
+let secondIso = ''
+
 /**
  * ISO-8601 with microseconds, as the payload's `timestamp` promises.
  */
 export function preciseTimestamp(): string {
   const now = timeOrigin + performance.now()
-  const millis = Math.floor(now)
-  const micros = String(Math.floor((now - millis) * 1000)).padStart(3, '0')
-  return `${new Date(millis).toISOString().slice(0, -1)}${micros}Z`
+  const nowSecond = Math.floor(now / 1000)
+  if (nowSecond !== second) {
+    second = nowSecond
+    secondIso = new Date(nowSecond * 1000).toISOString().slice(0, 19)
+  }
+  const micros = Math.floor((now - nowSecond * 1000) * 1000)
+  return `${secondIso}.${String(micros).padStart(6, '0')}Z`
 }
 
 export function newEventId() {

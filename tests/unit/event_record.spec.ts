@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import { eventBody, newEventId, preciseTimestamp } from '../../src/events/event_record.js'
 
@@ -6,6 +7,14 @@ test.group('Event record', () => {
     const timestamp = preciseTimestamp()
     assert.match(timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
     assert.closeTo(Date.parse(timestamp), Date.now(), 1000)
+  })
+
+  test('timestamps follow the clock into the next second', async ({ assert }) => {
+    const first = preciseTimestamp()
+    await sleep(1005 - (Date.now() % 1000))
+    const next = preciseTimestamp()
+    assert.isAbove(Date.parse(next), Date.parse(first))
+    assert.closeTo(Date.parse(next), Date.now(), 50)
   })
 
   test('event ids are evt_ and a sortable ULID', ({ assert }) => {
