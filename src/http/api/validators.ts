@@ -51,11 +51,27 @@ const wholeNumber = vine.createRule((value, range: { min: number; max: number },
   field.mutate(number, field)
 })
 
+/**
+ * A username or password in the URL would be read back with it, in lists and
+ * on the dashboard: `auth` takes them, write-only.
+ */
+const withoutCredentials = vine.createRule((value, _, field) => {
+  if (!field.isValid || typeof value !== 'string') return
+  const parsed = URL.canParse(value) ? new URL(value) : null
+  if (!parsed) return field.report('The {{ field }} field must be a valid URL', 'url', field)
+  if (parsed.username || parsed.password) {
+    const message =
+      'The {{ field }} field must not contain a username or password: send them as auth'
+    field.report(message, 'credentials', field)
+  }
+})
+
 const url = vine
   .string()
   .trim()
   .maxLength(2048)
   .url({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  .use(withoutCredentials())
 
 const auth = vine.object({
   type: vine.enum(['basic', 'bearer'] as const),

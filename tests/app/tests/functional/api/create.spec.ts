@@ -194,6 +194,8 @@ test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (gro
       'javascript url': { url: 'javascript:alert(1)' },
       'url without scheme': { url: 'example.com/hook' },
       'url longer than 2048': { url: `https://example.com/${'a'.repeat(2030)}` },
+      'url with a username and password': { url: 'https://user:pass@example.com/hook' },
+      'url with a username': { url: 'https://user@example.com/hook' },
     },
     'name': { 'missing name': { name: undefined }, 'empty name': { name: '' } },
     'resource': {
@@ -270,6 +272,23 @@ test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (gro
       })
     ),
   ]
+
+  test('credentials in the url are refused by their own rule, which points to auth', async ({
+    client,
+    assert,
+  }) => {
+    const { api } = await apiUser(client)
+    const response = await api
+      .post('/webhooks')
+      .json(subscriptionBody('https://crm:hunter2@example.com/hook'))
+
+    response.assertStatus(422)
+    const [error] = response.body().errors
+    assert.equal(error.field, 'url')
+    assert.equal(error.rule, 'credentials')
+    assert.include(error.message, 'auth')
+    assert.notInclude(JSON.stringify(response.body()), 'hunter2')
+  })
 
   test('{title}')
     .with(cases)

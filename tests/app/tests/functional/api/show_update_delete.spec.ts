@@ -188,6 +188,11 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
   test('validates what it changes: {title}')
     .with([
       { title: 'url', body: { url: 'ftp://example.com' }, field: 'url' },
+      {
+        title: 'url with credentials',
+        body: { url: 'https://user:pass@example.com/hook' },
+        field: 'url',
+      },
       { title: 'empty events', body: { events: [] }, field: 'events' },
       { title: 'reserved header', body: { headers: { Host: 'x' } }, field: 'headers.Host' },
       { title: 'auth shape', body: { auth: { type: 'basic' } }, field: 'auth.username' },
