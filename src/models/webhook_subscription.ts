@@ -1,7 +1,7 @@
 import { afterDelete, afterSave, beforeCreate, column } from '@adonisjs/lucid/orm'
 import type { DateTime } from 'luxon'
 import { announceSubscriptionChange } from '../subscriptions/change_announcement.js'
-import { generateSecret, secretHint } from '../subscriptions/secrets.js'
+import { generateSecret, maskUrlCredentials, secretHint } from '../subscriptions/secrets.js'
 import type { Trigger } from '../types.js'
 import { encryptedColumn, jsonColumn } from './columns.js'
 import { ExoBaseModel } from './exo_base_model.js'
@@ -104,6 +104,11 @@ export class WebhookSubscription extends ExoBaseModel {
 
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+
+  /** The URL as the API and the dashboard show it: credentials in it masked */
+  get displayUrl(): string {
+    return maskUrlCredentials(this.url)
+  }
 
   get $dirty(): Record<string, any> {
     const keys = JSON_ATTRIBUTES.filter((key) => key in this.$attributes)

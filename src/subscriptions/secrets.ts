@@ -19,3 +19,17 @@ export function secretHint(secret: string) {
 export function maskSecret(hint: string) {
   return `${SECRET_PREFIX}****${hint}`
 }
+
+/**
+ * A URL as it is shown back, in the API and on the dashboard: a username or
+ * password in it is masked. The API refuses such URLs; one written by the
+ * app's own code may still hold them.
+ */
+export function maskUrlCredentials(url: string) {
+  if (!URL.canParse(url)) return url
+  const parsed = new URL(url)
+  if (!parsed.username && !parsed.password) return url
+  if (parsed.username) parsed.username = '****'
+  if (parsed.password) parsed.password = '****'
+  return parsed.href
+}

@@ -15,7 +15,7 @@ export function serializeSubscription(subscription: WebhookSubscription) {
     user_id: Number(subscription.userId),
     name: subscription.name,
     description: subscription.description ?? null,
-    url: subscription.url,
+    url: subscription.displayUrl,
     resource: subscription.resource,
     events: subscription.events,
     is_active: subscription.isActive,

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import type { ApiClient } from '@japa/api-client'
 import type { Page } from 'playwright-core'
 import { DateTime } from 'luxon'
-import { WebhookDelivery } from 'adonis-exo'
+import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { apiGet, createdByApi } from '#tests/helpers/api'
 import {
@@ -110,6 +110,33 @@ test.group("Dashboard | a subscription's page", (group) => {
       assert.notInclude(html, secret.slice(6, 30), path)
     }
     assert.equal(await page.locator('.one-time').count(), 0)
+  })
+
+  test('credentials in a URL written by the app itself are masked on every page', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { user, page } = await signedInUser(cleanup)
+    const subscription = await WebhookSubscription.create({
+      userId: user.id,
+      name: 'Written by the app',
+      url: 'https://crm:hunter2-in-url@example.com/hook',
+      resource: 'order',
+      events: ['on_create'],
+    })
+
+    const id = subscription.id
+    for (const path of [
+      `/exo/webhooks/${id}`,
+      `/exo/webhooks/${id}/edit`,
+      `/exo/webhooks/${id}/delete`,
+      '/exo/dashboard',
+    ]) {
+      await page.goto(path)
+      const html = await page.content()
+      assert.notInclude(html, 'hunter2-in-url', path)
+      assert.include(html, 'https://****:****@example.com/hook', path)
+    }
   })
 
   test('rotating shows the new secret once', async ({ assert, client, cleanup }) => {

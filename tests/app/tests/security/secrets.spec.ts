@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
+import { WebhookSubscription } from 'adonis-exo'
 import env from '#start/env'
 import { apiPath } from '#tests/helpers/api'
 import {
@@ -109,5 +110,26 @@ test.group('Security | secrets stay secret', (group) => {
     assert.notInclude(places['the database'], newSecret.slice('whsec_'.length))
     assert.equal(JSON.parse(answers[0]).masked_secret, `whsec_****${newSecret.slice(-4)}`)
     await receiver.close()
+  })
+
+  test('credentials in a URL written by the app itself are masked in every answer', async ({
+    client,
+    assert,
+  }) => {
+    const { user, token } = await apiUser(client)
+    const password = random(18)
+    const subscription = await WebhookSubscription.create({
+      userId: user.id,
+      name: 'Written by the app',
+      url: `https://crm:${password}@example.com/hook`,
+      resource: 'order',
+      events: ['on_create'],
+    })
+
+    const show = await client.get(await apiPath(`/webhooks/${subscription.id}`)).bearerToken(token)
+    const list = await client.get(await apiPath('/webhooks')).bearerToken(token)
+    assert.equal(show.body().url, 'https://****:****@example.com/hook')
+    assert.equal(list.body().data[0].url, 'https://****:****@example.com/hook')
+    assert.notInclude(JSON.stringify([show.body(), list.body()]), password)
   })
 })
