@@ -16,7 +16,7 @@ import { ScheduleBackoff } from './delivery/schedule.js'
 import { Sender } from './delivery/sender.js'
 import { ExoSigner } from './delivery/signer.js'
 import { EventDispatcher } from './events/dispatcher.js'
-import { eventFromRow } from './events/event_record.js'
+import { draftFromRow, eventFromRow } from './events/event_record.js'
 import { EventsFake } from './events/events_fake.js'
 import { importDefault } from './lazy_import.js'
 import { LifecycleEvents } from './lifecycle_events.js'
@@ -217,17 +217,28 @@ export class Exo {
 
   /**
    * Called by the Webhookable hooks: records the change when the model is a
-   * registered resource that declares this trigger.
+   * registered resource that declares this trigger. Synchronous once the
+   * model has been looked up, so a save waits for no promise of ours.
    */
-  async record(row: LucidRow, trigger: Trigger) {
+  record(row: LucidRow, trigger: Trigger): void | Promise<void> {
     const model = row.constructor as WebhookableModel
-    const target = this.#targets.has(model) ? this.#targets.get(model) : await this.#targetOf(model)
+    if (!this.#targets.has(model)) {
+      return this.#targetOf(model).then(() => this.record(row, trigger))
+    }
+    const target = this.#targets.get(model)
     if (!target || !target.triggers.includes(trigger)) return
 
     const trx = row.$trx
-    const event = eventFromRow(row, trigger, this.environment)
-    if (this.#fake) return this.#fake.capture(event, trx)
-    this.recorder.record(event, target.queue, trx)
+    if (this.#fake) return this.#fake.capture(eventFromRow(row, trigger, this.environment), trx)
+    if (trx && !trx.isCompleted) {
+      this.recorder.recordInTransaction(
+        draftFromRow(row, trigger, this.environment),
+        target.queue,
+        trx
+      )
+      return
+    }
+    this.recorder.record(eventFromRow(row, trigger, this.environment), target.queue)
   }
 
   async #targetOf(model: WebhookableModel): Promise<RecordTarget | null> {

@@ -2,6 +2,7 @@ import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { ExoEvent } from '../lifecycle_events.js'
 import type { EventRecord, WebhookableModel } from '../types.js'
 import { prefixedUlid } from '../ids.js'
+import { payloadSnapshot } from './payload_snapshot.js'
 
 /** Read once: the getter costs more than the rest of a timestamp */
 const timeOrigin = performance.timeOrigin
@@ -28,26 +29,62 @@ export function newEventId() {
   return prefixedUlid('evt')
 }
 
+type ChangedRow = LucidRow & { toWebhookPayload?(): unknown }
+
 /**
- * The event a change of `row` produces, its payload taken at this moment.
+ * The event a change of `row` produces, without its `data` yet, and the
+ * payload taken at this moment.
  */
-export function eventFromRow(
-  row: LucidRow & { toWebhookPayload?(): unknown },
-  event: EventRecord['event'],
-  environment: string
-): EventRecord {
+function describeChange(row: ChangedRow, event: EventRecord['event'], environment: string) {
   const model = row.constructor as WebhookableModel
   const payload = row.toWebhookPayload ? row.toWebhookPayload() : row.serialize()
   const owner = model.ownerColumn ? (row as any)[model.ownerColumn] : null
-  return {
+  const record: EventRecord = {
     id: newEventId(),
     resource: model.resource,
     event,
-    data: JSON.stringify(payload ?? null),
+    data: '',
     ownerId: owner === null || owner === undefined ? null : String(owner),
     environment,
     occurredAt: preciseTimestamp(),
   }
+  return { record, payload }
+}
+
+/**
+ * The event a change of `row` produces, its payload taken at this moment.
+ */
+export function eventFromRow(row: ChangedRow, event: EventRecord['event'], environment: string) {
+  const { record, payload } = describeChange(row, event, environment)
+  record.data = JSON.stringify(payload ?? null)
+  return record
+}
+
+/** An event whose payload, taken at the save, is serialized when it is written */
+export interface EventDraft {
+  event: EventRecord
+  /** The payload's JSON, for `event.data` */
+  data: () => string
+}
+
+/**
+ * Like `eventFromRow`, leaving the serialization to `completed`.
+ */
+export function draftFromRow(
+  row: ChangedRow,
+  event: EventRecord['event'],
+  environment: string
+): EventDraft {
+  const { record, payload } = describeChange(row, event, environment)
+  return { event: record, data: payloadSnapshot(payload) }
+}
+
+/**
+ * The draft's event with its payload serialized.
+ */
+export function completed(draft: EventDraft): EventRecord {
+  draft.event.data = draft.data()
+  return draft.event
 }
 
 /**

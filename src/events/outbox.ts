@@ -48,24 +48,43 @@ export class Outbox {
   }
 
   /**
-   * Writes events; ids already present are left alone. PostgreSQL takes the
-   * rows as one JSON parameter, the other dialects a few hundred rows per INSERT.
+   * Writes events; ids already present are left alone.
    */
-  async insert(events: EventRecord[], client?: QueryClientContract) {
+  insert(events: EventRecord[], client?: QueryClientContract) {
+    return this.#write(events, this.#client(client), { ignoreExisting: true })
+  }
+
+  /**
+   * Writes events no one else can have written yet: those of a transaction,
+   * not committed so not queued. Without a conflict check it costs less.
+   */
+  insertNew(events: EventRecord[], client: QueryClientContract) {
+    return this.#write(events, client, { ignoreExisting: false })
+  }
+
+  /**
+   * PostgreSQL takes the rows as one JSON parameter, the other dialects a
+   * few hundred rows per INSERT.
+   */
+  async #write(
+    events: EventRecord[],
+    query: QueryClientContract,
+    { ignoreExisting }: { ignoreExisting: boolean }
+  ) {
     if (events.length === 0) return
-    const query = this.#client(client)
     const now = dbTime(query)
     const rows = events.map((event) => outboxRow(event, now))
     if (query.dialect.name === 'postgres') {
       await query.rawQuery(
         `insert into ${TABLE} select * from json_populate_recordset(null::${TABLE}, ?::json)
-         on conflict (id) do nothing`,
+         ${ignoreExisting ? 'on conflict (id) do nothing' : ''}`,
         [JSON.stringify(rows)]
       )
       return
     }
     for (const part of chunks(rows, ROWS_PER_INSERT)) {
-      await query.knexQuery().table(TABLE).insert(part).onConflict('id').ignore()
+      const insert = query.knexQuery().table(TABLE).insert(part)
+      await (ignoreExisting ? insert.onConflict('id').ignore() : insert)
     }
   }
 

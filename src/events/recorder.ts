@@ -5,25 +5,31 @@ import { chunks, groupBy } from '../batcher.js'
 import type { LifecycleEvents } from '../lifecycle_events.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
-import { publicEvent } from './event_record.js'
+import { completed, publicEvent, type EventDraft } from './event_record.js'
 import type { Outbox } from './outbox.js'
-import { OutboxWriter, type PendingEvent } from './outbox_writer.js'
+import { OutboxWriter } from './outbox_writer.js'
 
 const debug = debuglog('adonis-exo')
 
 /** Events of a transaction per fan-out job */
 const EVENTS_PER_JOB = 500
 
+interface BufferedEvent {
+  draft: EventDraft
+  queue: string
+}
+
 /**
  * Records events where they cannot be lost:
  * - inside a transaction, buffered and written to the outbox in one statement
- *   just before the transaction commits, then queued after the commit;
+ *   just before the transaction commits, then queued after the commit; their
+ *   payloads are serialized at the commit too, one after the other;
  * - otherwise handed to the outbox writer, which writes them behind the save
  *   (the row is already committed, so waiting would make it no more atomic).
  * Once an event is durable, `exo:event:recorded` is emitted.
  */
 export class EventRecorder {
-  #buffers = new WeakMap<TransactionClientContract, PendingEvent[]>()
+  #buffers = new WeakMap<TransactionClientContract, BufferedEvent[]>()
   #queueing = new BackgroundWork()
   #writer: OutboxWriter
 
@@ -35,9 +41,19 @@ export class EventRecorder {
     this.#writer = new OutboxWriter(outbox, queue, (recorded) => this.#announce(recorded))
   }
 
-  record(event: EventRecord, queue: string, trx?: TransactionClientContract | null) {
-    if (trx && !trx.isCompleted) this.#bufferFor(trx).push({ event, queue })
-    else this.#writer.write({ event, queue })
+  /**
+   * Records the event of a save made outside a transaction.
+   */
+  record(event: EventRecord, queue: string) {
+    this.#writer.write({ event, queue })
+  }
+
+  /**
+   * Records the event of a save made in `trx` when it commits, its payload
+   * serialized then.
+   */
+  recordInTransaction(draft: EventDraft, queue: string, trx: TransactionClientContract) {
+    this.#bufferFor(trx).push({ draft, queue })
   }
 
   async #announce(events: EventRecord[]) {
@@ -46,19 +62,20 @@ export class EventRecorder {
     )
   }
 
-  #bufferFor(trx: TransactionClientContract): PendingEvent[] {
+  #bufferFor(trx: TransactionClientContract): BufferedEvent[] {
     let buffer = this.#buffers.get(trx)
     if (buffer) return buffer
 
-    const pending: PendingEvent[] = []
-    this.#buffers.set(trx, pending)
+    const buffered: BufferedEvent[] = []
+    this.#buffers.set(trx, buffered)
+    const events = () => buffered.map(({ draft }) => draft.event)
 
     // Lucid has no before-commit hook: wrapping this transaction's commit writes
     // the buffered rows as its last statement, so they commit or roll back with it.
     const commit = trx.commit.bind(trx)
     trx.commit = async () => {
-      await this.outbox.insert(
-        pending.map(({ event }) => event),
+      await this.outbox.insertNew(
+        buffered.map(({ draft }) => completed(draft)),
         trx
       )
       await commit()
@@ -66,17 +83,17 @@ export class EventRecorder {
     // Lucid's commit waits for its hooks: the events are durable once it is
     // done, queueing them is left to run behind it
     trx.after('commit', async () => {
-      this.#queueing.add(this.#enqueueCommitted(pending))
-      await this.#announce(pending.map(({ event }) => event))
+      this.#queueing.add(this.#enqueueCommitted(buffered))
+      await this.#announce(events())
     })
-    return pending
+    return buffered
   }
 
   /** The rows are committed: when queueing fails, the sweeper queues them */
-  async #enqueueCommitted(pending: PendingEvent[]) {
-    const jobs = [...groupBy(pending, ({ queue }) => queue)].flatMap(([queue, group]) =>
+  async #enqueueCommitted(buffered: BufferedEvent[]) {
+    const jobs = [...groupBy(buffered, ({ queue }) => queue)].flatMap(([queue, group]) =>
       chunks(
-        group.map(({ event }) => event.id),
+        group.map(({ draft }) => draft.event.id),
         EVENTS_PER_JOB
       ).map((eventIds) => ({ queue, payload: { eventIds }, jobId: eventIds[0] }))
     )

@@ -11,16 +11,19 @@ import type { Duration, Trigger } from '../types.js'
  */
 const pendingChanges = new WeakMap<LucidRow, string[]>()
 
-/** Each app's manager, resolved once, since the hooks run on every save */
+/**
+ * Each app's manager, resolved once, since the hooks run on every save: once
+ * it is, recording is synchronous, and a save waits for no extra promise
+ */
 const managers = new WeakMap<object, Exo>()
 
-async function record(row: LucidRow, trigger: Trigger) {
-  let exo = managers.get(app.container)
-  if (!exo) {
-    exo = await app.container.make('exo.manager')
-    managers.set(app.container, exo)
-  }
-  await exo.record(row, trigger)
+function record(row: LucidRow, trigger: Trigger) {
+  const exo = managers.get(app.container)
+  if (exo) return exo.record(row, trigger)
+  return app.container.make('exo.manager').then((manager) => {
+    managers.set(app.container, manager)
+    return manager.record(row, trigger)
+  })
 }
 
 /**

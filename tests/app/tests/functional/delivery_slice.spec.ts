@@ -176,8 +176,15 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
 
     await receiver.settle(3)
     assert.lengthOf(receiver.received, 3)
-    const sent = receiver.received.map((request) => `${request.json.event}:${request.json.data.id}`)
-    assert.sameMembers(sent, [`on_create:${ids[0]}`, `on_create:${ids[1]}`, `on_update:${ids[0]}`])
+    const sent = receiver.received.map(
+      ({ json }) => `${json.event}:${json.data.id}:${json.data.total}`
+    )
+    // Each payload as it was at its save, not at the commit
+    assert.sameMembers(sent, [
+      `on_create:${ids[0]}:1`,
+      `on_create:${ids[1]}:2`,
+      `on_update:${ids[0]}:10`,
+    ])
     const eventIds = receiver.received.map((request) => request.json.id)
     assert.lengthOf(new Set(eventIds), 3)
     assert.lengthOf(await WebhookEvent.query().whereIn('id', eventIds), 3)
