@@ -68,7 +68,6 @@ export class EventRecorder {
 
     const buffered: BufferedEvent[] = []
     this.#buffers.set(trx, buffered)
-    const events = () => buffered.map(({ draft }) => draft.event)
 
     // Lucid has no before-commit hook: wrapping this transaction's commit writes
     // the buffered rows as its last statement, so they commit or roll back with it.
@@ -84,7 +83,7 @@ export class EventRecorder {
     // done, queueing them is left to run behind it
     trx.after('commit', async () => {
       this.#queueing.add(this.#enqueueCommitted(buffered))
-      await this.#announce(events())
+      await this.#announce(buffered.map(({ draft }) => draft.event))
     })
     return buffered
   }
