@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Queue } from 'bullmq'
 import type { ApplicationService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
+import type { CpuMeter } from './cpu.js'
 import { EXO_QUEUE, RAW_QUEUE, type Receiver, type Settings } from './processes.js'
 
 /**
@@ -19,6 +20,7 @@ export interface BenchContext {
   models: Awaited<ReturnType<typeof loadModels>>
   exoQueue: Queue
   rawQueue: Queue
+  cpu: CpuMeter
 }
 
 /**

@@ -20,6 +20,9 @@ export interface Results {
   deliveries_list?: Figure
 }
 
+/** All processes' CPU, or a dash where /proc could not be read */
+const cpu = (use: { total?: number }) => (use.total ? round(use.total) : '–')
+
 type Scenario = Exclude<keyof Results, 'machine' | 'load' | 'settings' | 'duration_s'>
 
 /**
@@ -47,7 +50,9 @@ const KEYS: Record<
     scenario: 'throughput',
     at: 'least',
     bound: 0.6,
-    absolute: (d) => `${d.exo_deliveries_per_s} vs ${d.raw_deliveries_per_s} deliveries/s`,
+    absolute: (d) =>
+      `${d.exo_deliveries_per_s} vs ${d.raw_deliveries_per_s} deliveries/s; ` +
+      `CPU ${cpu(d.cpu_ms_per_delivery.exo)} vs ${cpu(d.cpu_ms_per_delivery.raw)} ms per delivery`,
   },
   latency_p99_ms: {
     scenario: 'latency',
@@ -55,7 +60,8 @@ const KEYS: Record<
     bound: 10,
     absolute: (d) =>
       `p50 ${d.exo.p50_ms} / p99 ${d.exo.p99_ms} ms; a save without Exo p99 ${d.plain_save.p99_ms} ms; ` +
-      `raw p50 ${d.raw.p50_ms} / p99 ${d.raw.p99_ms} ms`,
+      `raw p50 ${d.raw.p50_ms} / p99 ${d.raw.p99_ms} ms; ` +
+      `CPU ${cpu(d.exo.cpu_ms_per_event)} vs ${cpu(d.raw.cpu_ms_per_event)} ms per event`,
   },
   fanout_10k_s: {
     scenario: 'fanout',

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { freePort } from '../tests/app/tests/helpers/free_port.js'
+import { CpuMeter } from './cpu.js'
 import { bootHostApp, loadModels, queues, type BenchContext } from './host_app.js'
 import {
   ace,
@@ -93,17 +94,28 @@ const children = []
 try {
   step(`Starting the receiver and ${settings.workers} worker(s) per side`)
   const receiver = await startReceiver(basePort)
-  children.push(receiver.process)
-  children.push(...(await startExoWorkers(settings.workers, env)))
-  children.push(
-    ...(await startRawWorkers(
-      settings.workers,
-      env,
-      receiver.url(),
-      randomBytes(32).toString('hex')
-    ))
+  const exoWorkers = await startExoWorkers(settings.workers, env)
+  const rawWorkers = await startRawWorkers(
+    settings.workers,
+    env,
+    receiver.url(),
+    randomBytes(32).toString('hex')
   )
-  const ctx: BenchContext = { app, db, settings, env, receiver, models, exoQueue, rawQueue }
+  children.push(receiver.process, ...exoWorkers, ...rawWorkers)
+  const redisClient = await exoQueue.client
+  const redisInfo: string = await redisClient.info()
+  const pids = (processes: { pid?: number }[]) => processes.map((child) => child.pid!)
+  const cpu = new CpuMeter(
+    {
+      web: [process.pid],
+      exo_worker: pids(exoWorkers),
+      raw_worker: pids(rawWorkers),
+      receiver: pids([receiver.process]),
+      redis: [Number(redisInfo.match(/process_id:(\d+)/)?.[1])],
+    },
+    db
+  )
+  const ctx: BenchContext = { app, db, settings, env, receiver, models, exoQueue, rawQueue, cpu }
 
   const admin = await models.User.create({
     email: 'admin@example.com',
@@ -124,8 +136,6 @@ try {
   })
 
   const pgVersion = await db.rawQuery('SHOW server_version')
-  const redisClient = await exoQueue.client
-  const redisInfo: string = await redisClient.info()
   const results: Results = {
     machine: machine(
       pgVersion.rows[0].server_version,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { monotonicMs } from '../clock.js'
+import { cpuPerEvent, medianCpu, type CpuUse } from '../cpu.js'
 import type { BenchContext } from '../host_app.js'
 import { Durations, median, round } from '../stats.js'
 
@@ -48,8 +49,11 @@ async function measure(
   operation: (index: number) => Promise<number>
 ) {
   const { reached } = await ctx.receiver.expect(count)
-  const timings = await atSteadyRate(count, rate, operation)
-  await reached
+  const { result: timings, cpu } = await cpuPerEvent(ctx.cpu, count, async () => {
+    const started = await atSteadyRate(count, rate, operation)
+    await reached
+    return started
+  })
   const { ids, times } = await ctx.receiver.receipts()
   const total = new Durations()
   const operationPart = new Durations()
@@ -64,11 +68,13 @@ async function measure(
     ...total.summary(),
     operation: operationPart.summary(),
     after_operation: afterPart.summary(),
+    cpu_ms_per_event: cpu,
   }
 }
 
 type Summary = ReturnType<Durations['summary']>
 type Round = Awaited<ReturnType<typeof measure>>
+type PlainRound = Summary & { cpu_ms_per_event: CpuUse }
 
 /**
  * From `Order.create` to the receiver getting the request, at a steady rate
@@ -99,13 +105,15 @@ export async function latency(
     })
   // The same save without Exo, and nothing to receive: what the host's own commit costs
   const plainRound = async (count: number) => {
-    const timings = await atSteadyRate(count, rate, async (index) => {
-      const order = await ctx.models.PlainOrder.create({ userId, total: index, status: 'paid' })
-      return order.id
-    })
+    const { result: timings, cpu } = await cpuPerEvent(ctx.cpu, count, () =>
+      atSteadyRate(count, rate, async (index) => {
+        const order = await ctx.models.PlainOrder.create({ userId, total: index, status: 'paid' })
+        return order.id
+      })
+    )
     const saves = new Durations()
     timings.forEach(({ startedAt, resolvedAt }) => saves.record(resolvedAt - startedAt))
-    return saves.summary()
+    return { ...saves.summary(), cpu_ms_per_event: cpu }
   }
 
   await rawRound(Math.ceil(events / 5))
@@ -113,7 +121,7 @@ export async function latency(
   await plainRound(Math.ceil(events / 5))
   const exo: Round[] = []
   const raw: Round[] = []
-  const plain: Summary[] = []
+  const plain: PlainRound[] = []
   for (let index = 0; index < rounds; index++) {
     if (index % 2 === 0) raw.push(await rawRound(events))
     exo.push(await exoRound(events))
@@ -128,8 +136,12 @@ export async function latency(
     p99_ms: medianOf(rows, 'p99_ms'),
     max_ms: medianOf(rows, 'max_ms'),
   })
-  const withParts = (rows: Round[]) => ({
+  const withCpu = (rows: PlainRound[]) => ({
     ...summary(rows),
+    cpu_ms_per_event: medianCpu(rows.map((row) => row.cpu_ms_per_event)),
+  })
+  const withParts = (rows: Round[]) => ({
+    ...withCpu(rows),
     operation: summary(rows.map((row) => row.operation)),
     after_operation: summary(rows.map((row) => row.after_operation)),
   })
@@ -140,7 +152,7 @@ export async function latency(
       events,
       exo: withParts(exo),
       raw: withParts(raw),
-      plain_save: summary(plain),
+      plain_save: withCpu(plain),
       rounds: { exo, raw, plain_save: plain },
     },
   }

@@ -1,6 +1,9 @@
 import { monotonicMs } from '../clock.js'
+import { cpuPerEvent, medianCpu } from '../cpu.js'
 import { pool, waitUntil, type BenchContext } from '../host_app.js'
 import { median, round } from '../stats.js'
+
+type Round = Awaited<ReturnType<typeof rawRound>>
 
 async function loggedSuccesses({ db }: BenchContext, subscriptionId: number) {
   const row = await db
@@ -27,13 +30,15 @@ async function exoRound(ctx: BenchContext, userId: number, subscriptionId: numbe
   const before = await loggedSuccesses(ctx, subscriptionId)
   const { reached } = await ctx.receiver.expect(events)
 
-  const startedAt = monotonicMs()
-  await ctx.exoQueue.resume()
-  await reached
-  await waitUntil('Attempts logged', async () => {
-    return (await loggedSuccesses(ctx, subscriptionId)) >= before + events
+  return cpuPerEvent(ctx.cpu, events, async () => {
+    const startedAt = monotonicMs()
+    await ctx.exoQueue.resume()
+    await reached
+    await waitUntil('Attempts logged', async () => {
+      return (await loggedSuccesses(ctx, subscriptionId)) >= before + events
+    })
+    return events / ((monotonicMs() - startedAt) / 1000)
   })
-  return events / ((monotonicMs() - startedAt) / 1000)
 }
 
 /**
@@ -50,9 +55,11 @@ async function rawRound(ctx: BenchContext, events: number) {
     }))
   )
   const { reached } = await ctx.receiver.expect(events)
-  const startedAt = monotonicMs()
-  await ctx.rawQueue.resume()
-  return (events / ((await reached) - startedAt)) * 1000
+  return cpuPerEvent(ctx.cpu, events, async () => {
+    const startedAt = monotonicMs()
+    await ctx.rawQueue.resume()
+    return (events / ((await reached) - startedAt)) * 1000
+  })
 }
 
 export async function throughput(
@@ -60,24 +67,32 @@ export async function throughput(
   target: { userId: number; subscriptionId: number },
   { rounds, events }: { rounds: number; events: number }
 ) {
-  const exo: number[] = []
-  const raw: number[] = []
+  const exoRounds: Round[] = []
+  const rawRounds: Round[] = []
   await rawRound(ctx, Math.ceil(events / 5))
   await exoRound(ctx, target.userId, target.subscriptionId, Math.ceil(events / 5))
   for (let index = 0; index < rounds; index++) {
-    if (index % 2 === 0) raw.push(await rawRound(ctx, events))
-    exo.push(await exoRound(ctx, target.userId, target.subscriptionId, events))
-    if (index % 2 === 1) raw.push(await rawRound(ctx, events))
+    if (index % 2 === 0) rawRounds.push(await rawRound(ctx, events))
+    exoRounds.push(await exoRound(ctx, target.userId, target.subscriptionId, events))
+    if (index % 2 === 1) rawRounds.push(await rawRound(ctx, events))
   }
+  const exo = exoRounds.map(({ result }) => result)
+  const raw = rawRounds.map(({ result }) => result)
   return {
     value: round(median(exo) / median(raw), 3),
     detail: {
       events,
       exo_deliveries_per_s: round(median(exo), 0),
       raw_deliveries_per_s: round(median(raw), 0),
+      cpu_ms_per_delivery: {
+        exo: medianCpu(exoRounds.map(({ cpu }) => cpu)),
+        raw: medianCpu(rawRounds.map(({ cpu }) => cpu)),
+      },
       rounds: exo.map((value, index) => ({
         exo_deliveries_per_s: round(value, 0),
         raw_deliveries_per_s: round(raw[index], 0),
+        exo_cpu_ms_per_delivery: exoRounds[index].cpu,
+        raw_cpu_ms_per_delivery: rawRounds[index].cpu,
       })),
     },
   }
