@@ -17,6 +17,10 @@ function eventIdsOf(payload: FanOutPayload) {
   return [...(payload.eventIds ?? []), ...(payload.events ?? []).map((event) => event.id)]
 }
 
+function batchIdsOf(payloads: FanOutPayload[]) {
+  return payloads.flatMap((payload) => (payload.batchId ? [payload.batchId] : []))
+}
+
 interface Planned {
   attempt: ScheduledAttempt
   event: EventRecord
@@ -25,8 +29,8 @@ interface Planned {
 
 /**
  * Fans events out: finds the subscriptions of each, then claims the events
- * in the outbox and writes the first attempt of every match, all or
- * nothing. Claiming makes a second run for the same event (sweeper, a job
+ * in the outbox (moving those of outbox batches there) and writes the first
+ * attempt of every match, all or nothing. Claiming makes a second run for the same event (sweeper, a job
  * run again) a no-op. The fan-out jobs a worker runs together share these
  * statements.
  *
@@ -84,7 +88,11 @@ export class EventDispatcher {
       client
     )
     const rows = [...begun.rows, ...queued.rows]
-    const claimed = await claimAndWrite(this.db, this.outbox, this.attempts, events, rows)
+    const claimed = await claimAndWrite(this.db, this.outbox, this.attempts, {
+      events,
+      batchIds: batchIdsOf(payloads),
+      attempts: rows,
+    })
     const written = new Set(rows.filter((row) => claimed.has(row.event_id)).map((row) => row.id))
 
     await this.queue.enqueueDeliveries(
@@ -110,17 +118,22 @@ export class EventDispatcher {
   }
 
   /**
-   * The payloads' events: those carried whole, the others read from the outbox.
+   * The payloads' events: those carried whole, the others read from their
+   * outbox batch, or from the outbox once a fan-out has moved them there.
    */
   async #eventsOf(payloads: FanOutPayload[], client: QueryClientContract) {
-    const carried = new Map(
-      payloads.flatMap((payload) => payload.events ?? []).map((event) => [event.id, event])
+    const batched = await this.outbox.batches.events(batchIdsOf(payloads), client)
+    const known = new Map(
+      [...payloads.flatMap((payload) => payload.events ?? []), ...batched].map((event) => [
+        event.id,
+        event,
+      ])
     )
     const read = await this.outbox.undispatched(
-      payloads.flatMap((payload) => payload.eventIds ?? []).filter((id) => !carried.has(id)),
+      payloads.flatMap((payload) => payload.eventIds ?? []).filter((id) => !known.has(id)),
       client
     )
-    return [...carried.values(), ...read]
+    return [...known.values(), ...read]
   }
 
   /**

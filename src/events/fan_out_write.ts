@@ -4,19 +4,25 @@ import { dbTime } from '../models/db_time.js'
 import type { EventRecord } from '../types.js'
 import { outboxRow, type Outbox } from './outbox.js'
 
+export interface FanOutWrite {
+  events: EventRecord[]
+  /** Outbox batches the events were read from, deleted now that `exo_events` has them */
+  batchIds: string[]
+  attempts: AttemptRecord[]
+}
+
 /**
  * The fan-out's one write, all or nothing: claims the events (writing, as
- * claimed, those the outbox does not have yet) and writes the attempts of
- * the events this call claimed. Returns the ids of those events. On
- * PostgreSQL it is one statement, its rows passed as JSON; elsewhere a
- * transaction of three.
+ * claimed, those the outbox does not have yet), deletes their batches and
+ * writes the attempts of the events this call claimed. Returns the ids of
+ * those events. On PostgreSQL it is one statement, its rows passed as JSON;
+ * elsewhere a transaction of four.
  */
 export async function claimAndWrite(
   db: Database,
   outbox: Outbox,
   attempts: AttemptLog,
-  events: EventRecord[],
-  rows: AttemptRecord[]
+  { events, batchIds, attempts: rows }: FanOutWrite
 ): Promise<Set<string>> {
   const client = db.connection()
   if (client.dialect.name === 'postgres') {
@@ -32,9 +38,15 @@ export async function claimAndWrite(
          insert into exo_deliveries
          select * from json_populate_recordset(null::exo_deliveries, ?::json) as attempt
          where attempt.event_id in (select id from claimed)
+       ), moved as (
+         delete from exo_event_batches where id in (select json_array_elements_text(?::json))
        )
        select id from claimed`,
-      [JSON.stringify(events.map((event) => outboxRow(event, now, now))), JSON.stringify(rows)]
+      [
+        JSON.stringify(events.map((event) => outboxRow(event, now, now))),
+        JSON.stringify(rows),
+        JSON.stringify(batchIds),
+      ]
     )
     return new Set(result.rows.map((row: { id: string }) => row.id))
   }
@@ -50,6 +62,7 @@ export async function claimAndWrite(
       rows.filter((row) => claimed.has(row.event_id)),
       trx
     )
+    await outbox.batches.delete(batchIds, trx)
     return claimed
   })
 }

@@ -4,6 +4,7 @@ import { chunks, ROWS_PER_INSERT } from '../batcher.js'
 import { updateChangedRows } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
 import type { EventRecord } from '../types.js'
+import { OutboxBatches } from './outbox_batches.js'
 
 const TABLE = 'exo_events'
 
@@ -38,53 +39,39 @@ function fromRow(row: Record<string, any>): EventRecord {
 
 /**
  * The durable record of events. A row without `dispatched_at` has not been
- * fanned out to its subscriptions yet.
+ * fanned out to its subscriptions yet; nor have the events of a batch, which
+ * transactions write.
  */
 export class Outbox {
-  constructor(private db: Database) {}
+  readonly batches: OutboxBatches
+
+  constructor(private db: Database) {
+    this.batches = new OutboxBatches(db)
+  }
 
   #client(client?: QueryClientContract) {
     return client ?? this.db.connection()
   }
 
   /**
-   * Writes events; ids already present are left alone.
+   * Writes events; ids already present are left alone. PostgreSQL takes the
+   * rows as one JSON parameter, the other dialects a few hundred rows per INSERT.
    */
-  insert(events: EventRecord[], client?: QueryClientContract) {
-    return this.#write(events, this.#client(client), { ignoreExisting: true })
-  }
-
-  /**
-   * Writes events no one else can have written yet: those of a transaction,
-   * not committed so not queued. Without a conflict check it costs less.
-   */
-  insertNew(events: EventRecord[], client: QueryClientContract) {
-    return this.#write(events, client, { ignoreExisting: false })
-  }
-
-  /**
-   * PostgreSQL takes the rows as one JSON parameter, the other dialects a
-   * few hundred rows per INSERT.
-   */
-  async #write(
-    events: EventRecord[],
-    query: QueryClientContract,
-    { ignoreExisting }: { ignoreExisting: boolean }
-  ) {
+  async insert(events: EventRecord[], client?: QueryClientContract) {
     if (events.length === 0) return
+    const query = this.#client(client)
     const now = dbTime(query)
     const rows = events.map((event) => outboxRow(event, now))
     if (query.dialect.name === 'postgres') {
       await query.rawQuery(
         `insert into ${TABLE} select * from json_populate_recordset(null::${TABLE}, ?::json)
-         ${ignoreExisting ? 'on conflict (id) do nothing' : ''}`,
+         on conflict (id) do nothing`,
         [JSON.stringify(rows)]
       )
       return
     }
     for (const part of chunks(rows, ROWS_PER_INSERT)) {
-      const insert = query.knexQuery().table(TABLE).insert(part)
-      await (ignoreExisting ? insert.onConflict('id').ignore() : insert)
+      await query.knexQuery().table(TABLE).insert(part).onConflict('id').ignore()
     }
   }
 

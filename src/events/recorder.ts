@@ -7,6 +7,7 @@ import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import { completed, publicEvent, type EventDraft } from './event_record.js'
 import type { Outbox } from './outbox.js'
+import type { EventBatch } from './outbox_batches.js'
 import { OutboxWriter } from './outbox_writer.js'
 
 const debug = debuglog('adonis-exo')
@@ -19,11 +20,28 @@ interface BufferedEvent {
   queue: string
 }
 
+interface QueuedBatch extends EventBatch {
+  queue: string
+}
+
+/**
+ * A transaction's events as outbox batches, one per fan-out job: those of a
+ * queue together, their payloads serialized now.
+ */
+function batchesOf(buffered: BufferedEvent[]): QueuedBatch[] {
+  return [...groupBy(buffered, ({ queue }) => queue)].flatMap(([queue, group]) =>
+    chunks(group, EVENTS_PER_JOB).map((part) => {
+      const events = part.map(({ draft }) => completed(draft))
+      return { id: events[0].id, queue, events }
+    })
+  )
+}
+
 /**
  * Records events where they cannot be lost:
- * - inside a transaction, buffered and written to the outbox in one statement
- *   just before the transaction commits, then queued after the commit; their
- *   payloads are serialized at the commit too, one after the other;
+ * - inside a transaction, buffered and written to the outbox just before the
+ *   transaction commits, as one row per fan-out job, then queued after the
+ *   commit; their payloads are serialized at the commit too, one after the other;
  * - otherwise handed to the outbox writer, which writes them behind the save
  *   (the row is already committed, so waiting would make it no more atomic).
  * Once an event is durable, `exo:event:recorded` is emitted.
@@ -68,36 +86,35 @@ export class EventRecorder {
 
     const buffered: BufferedEvent[] = []
     this.#buffers.set(trx, buffered)
+    let batches: QueuedBatch[] = []
 
     // Lucid has no before-commit hook: wrapping this transaction's commit writes
-    // the buffered rows as its last statement, so they commit or roll back with it.
+    // the buffered events as its last statement, so they commit or roll back with it.
     const commit = trx.commit.bind(trx)
     trx.commit = async () => {
-      await this.outbox.insertNew(
-        buffered.map(({ draft }) => completed(draft)),
-        trx
-      )
+      batches = batchesOf(buffered)
+      await this.outbox.batches.insert(batches, trx)
       await commit()
     }
     // Lucid's commit waits for its hooks: the events are durable once it is
     // done, queueing them is left to run behind it
     trx.after('commit', async () => {
-      this.#queueing.add(this.#enqueueCommitted(buffered))
+      this.#queueing.add(this.#enqueueCommitted(batches))
       await this.#announce(buffered.map(({ draft }) => draft.event))
     })
     return buffered
   }
 
-  /** The rows are committed: when queueing fails, the sweeper queues them */
-  async #enqueueCommitted(buffered: BufferedEvent[]) {
-    const jobs = [...groupBy(buffered, ({ queue }) => queue)].flatMap(([queue, group]) =>
-      chunks(
-        group.map(({ draft }) => draft.event.id),
-        EVENTS_PER_JOB
-      ).map((eventIds) => ({ queue, payload: { eventIds }, jobId: eventIds[0] }))
-    )
+  /** The batches are committed: when queueing fails, the sweeper queues them */
+  async #enqueueCommitted(batches: QueuedBatch[]) {
     try {
-      await this.queue.enqueueFanOut(jobs)
+      await this.queue.enqueueFanOut(
+        batches.map(({ id, queue, events }) => ({
+          queue,
+          payload: { batchId: id, eventIds: events.map((event) => event.id) },
+          jobId: id,
+        }))
+      )
     } catch (error) {
       debug('queueing committed events failed, the sweeper will: %s', error.message)
     }

@@ -15,8 +15,8 @@ export interface SweeperOptions {
 }
 
 /**
- * Makes up for what Redis lost or never got: events left in the outbox
- * (Redis down at record time, worker killed before fan-out) and attempts
+ * Makes up for what Redis lost or never got: events left in the outbox or
+ * its batches (Redis down at record time, worker killed before fan-out) and attempts
  * whose job is gone. Queueing reuses the job ids, so anything still queued
  * is not queued twice, and handlers skip work already done.
  */
@@ -50,22 +50,30 @@ export class Sweeper {
   }
 
   async sweep(now = Date.now()) {
-    const events = await this.outbox.leftBehind(
-      new Date(now - this.options.eventGrace),
-      this.options.batchSize
-    )
-    // A job of its own per event: one still waiting is not queued twice, and
-    // one that fails for good is removed so that the next sweep queues it again
+    const before = new Date(now - this.options.eventGrace)
+    const events = await this.outbox.leftBehind(before, this.options.batchSize)
+    const batches = await this.outbox.batches.leftBehind(before, this.options.batchSize)
+    // A job of its own per event or batch: one still waiting is not queued twice,
+    // and one that fails for good is removed so that the next sweep queues it again
+    const jobs = [
+      ...events.map((event) => ({
+        resource: event.resource,
+        payload: { eventIds: [event.id] },
+        jobId: `swept-${event.id}`,
+      })),
+      ...batches.map((batch) => ({
+        resource: batch.events[0].resource,
+        payload: { batchId: batch.id, eventIds: batch.events.map((event) => event.id) },
+        jobId: `swept-${batch.id}`,
+      })),
+    ]
     await this.queue.enqueueFanOut(
       await Promise.all(
-        events.map(async (event) => ({
-          queue: await this.queueFor(event.resource),
-          payload: { eventIds: [event.id] },
-          jobId: `swept-${event.id}`,
-        }))
+        jobs.map(async ({ resource, ...job }) => ({ queue: await this.queueFor(resource), ...job }))
       ),
       { removeOnFail: true }
     )
+    const sweptEvents = events.length + batches.reduce((sum, batch) => sum + batch.events.length, 0)
 
     const client = this.db.connection()
     const attempts = await client
@@ -87,9 +95,9 @@ export class Sweeper {
       )
     )
 
-    if (events.length || attempts.length) {
-      debug('swept %d events and %d attempts', events.length, attempts.length)
+    if (sweptEvents || attempts.length) {
+      debug('swept %d events and %d attempts', sweptEvents, attempts.length)
     }
-    return { events: events.length, attempts: attempts.length }
+    return { events: sweptEvents, attempts: attempts.length }
   }
 }

@@ -17,6 +17,8 @@ export const DELIVER_JOB = 'adonis-exo/jobs/deliver'
 export interface FanOutPayload {
   /** Events in the outbox, by id */
   eventIds?: string[]
+  /** The outbox batch holding `eventIds` until they are fanned out */
+  batchId?: string
   /** Events whole, so that the fan-out need not read them: it writes those the outbox lacks */
   events?: EventRecord[]
 }

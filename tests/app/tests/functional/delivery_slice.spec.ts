@@ -134,6 +134,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
   }) => {
     const { receiver, user } = await subscribedReceiver(cleanup)
     const before = await WebhookEvent.query().count('* as total')
+    const batchesBefore = await db.from('exo_event_batches').count('* as total')
 
     const trx = await db.transaction()
     await Order.create({ userId: user.id, total: 1, status: 'rolled-back' }, { client: trx })
@@ -156,6 +157,8 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     )
     const after = await WebhookEvent.query().count('* as total')
     assert.equal(Number(after[0].$extras.total), Number(before[0].$extras.total) + 1)
+    const batchesAfter = await db.from('exo_event_batches').count('* as total')
+    assert.equal(Number(batchesAfter[0].total), Number(batchesBefore[0].total), 'no outbox batch')
   })
 
   test('a committed transaction records its events in it and sends each once', async ({
@@ -188,6 +191,8 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     const eventIds = receiver.received.map((request) => request.json.id)
     assert.lengthOf(new Set(eventIds), 3)
     assert.lengthOf(await WebhookEvent.query().whereIn('id', eventIds), 3)
+    const batches = await db.from('exo_event_batches').whereIn('id', eventIds)
+    assert.lengthOf(batches, 0, 'the fan-out moved the events out of their batch')
   })
 
   test('a model sends only the triggers it declares', async ({ assert, cleanup }) => {

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import Order from '#models/order'
@@ -7,6 +8,19 @@ import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { PrivateRedis, restartRedis } from '#tests/helpers/redis_server'
 import { runningWorker, startWorker } from '#tests/helpers/worker'
 import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+
+/**
+ * What the workers' sweeper does every 15 s, once the events are 30 s old.
+ */
+async function sweepOnceRedisAnswers() {
+  for (let tries = 0; tries < 100; tries++) {
+    try {
+      return await exo.sweeper.sweep(Date.now() + 60_000)
+    } catch {
+      await sleep(100)
+    }
+  }
+}
 
 test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
   group.each.teardown(deleteSubscriptions)
@@ -31,15 +45,7 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
     assert.isAtLeast(kept.length, 5, 'the events wait in the outbox')
 
     await redis.start()
-    // What the workers' sweeper does every 15 s, once the events are 30 s old
-    for (let tries = 0; tries < 100; tries++) {
-      try {
-        await exo.sweeper.sweep(Date.now() + 60_000)
-        break
-      } catch {
-        await sleep(100)
-      }
-    }
+    await sweepOnceRedisAnswers()
     await receiver.waitFor(5, 30_000)
     await sleep(300)
     assert.sameMembers(
@@ -47,6 +53,48 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
       orders.map((order) => order.id)
     )
     assert.lengthOf(receiver.received, 5, 'each event arrives once')
+  })
+
+  test('a transaction committed while Redis is stopped waits in its outbox batch, then arrives once', async ({
+    assert,
+    cleanup,
+  }) => {
+    const redis = PrivateRedis.current!
+    const { receiver, user } = await subscribedReceiver(cleanup)
+
+    await redis.stop()
+    cleanup(() => redis.start().catch(() => {}))
+    const orders = await db.transaction(async (trx) => {
+      const created = []
+      for (let index = 0; index < 3; index++) {
+        const order = { userId: user.id, total: index, status: 'committed during outage' }
+        created.push(await Order.create(order, { client: trx }))
+      }
+      return created
+    })
+    const rows = await db.from('exo_event_batches')
+    const batches = rows.map((row) => ({
+      id: row.id,
+      orderIds: JSON.parse(row.events).map((event: { data: string }) => JSON.parse(event.data).id),
+    }))
+    const [batch] = batches.filter(({ orderIds }) => orderIds.includes(orders[0].id))
+    assert.sameMembers(
+      batch.orderIds,
+      orders.map((order) => order.id),
+      'in one outbox row'
+    )
+
+    await redis.start()
+    const swept = await sweepOnceRedisAnswers()
+    assert.isAtLeast(swept!.events, 3)
+    await receiver.waitFor(3, 30_000)
+    await sleep(300)
+    assert.sameMembers(
+      receiver.received.map((request) => request.json.data.id),
+      orders.map((order) => order.id)
+    )
+    assert.lengthOf(receiver.received, 3, 'each event arrives once')
+    assert.lengthOf(await db.from('exo_event_batches').where('id', batch.id), 0)
   })
 
   test('a Redis that loses its data loses no event: the outbox has them all', async ({
@@ -64,6 +112,12 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
     for (let index = 0; index < 5; index++) {
       orders.push(await Order.create({ userId: user.id, total: index, status: 'before the wipe' }))
     }
+    await db.transaction(async (trx) => {
+      for (let index = 0; index < 2; index++) {
+        const order = { userId: user.id, total: index, status: 'committed before the wipe' }
+        orders.push(await Order.create(order, { client: trx }))
+      }
+    })
     await eventually(
       () => WebhookEvent.query().whereNull('dispatched_at').where('resource', 'order'),
       (events) => events.length >= 5
@@ -77,7 +131,7 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
     // What the workers' sweeper does once the events are 30 s old
     await exo.sweeper.sweep(Date.now() + 60_000)
 
-    await receiver.settle(5)
+    await receiver.settle(7)
     assert.sameMembers(
       receiver.received.map((request) => request.json.data.id),
       orders.map((order) => order.id)

@@ -3,28 +3,36 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { Queue, Worker } from 'bullmq'
 import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
 
+let recorded = 0
+
+/**
+ * An order event as the recorder makes it.
+ */
+function orderEvent(ownerId: number) {
+  return {
+    id: `evt_SWEEPERTEST${Date.now()}${recorded++}`,
+    resource: 'order',
+    event: 'on_create' as const,
+    data: JSON.stringify({ id: recorded }),
+    ownerId: String(ownerId),
+    environment: 'test',
+    occurredAt: '2026-03-28T14:30:00.123456Z',
+  }
+}
+
 /**
  * An order event as the recorder writes it when Redis does not answer.
  */
 async function leftInOutbox(ownerId: number) {
-  const id = `evt_SWEEPERTEST${Date.now()}`
-  await exo.outbox.insert([
-    {
-      id,
-      resource: 'order',
-      event: 'on_create',
-      data: JSON.stringify({ id: 1 }),
-      ownerId: String(ownerId),
-      environment: 'test',
-      occurredAt: '2026-03-28T14:30:00.123456Z',
-    },
-  ])
-  return id
+  const event = orderEvent(ownerId)
+  await exo.outbox.insert([event])
+  return event.id
 }
 
 test.group('Sweeper | events left in the outbox are delivered', (group) => {
@@ -70,6 +78,31 @@ test.group('Sweeper | events left in the outbox are delivered', (group) => {
     const [request] = await receiver.waitFor(1, 40_000)
     assert.equal(request.json.id, id)
   }).timeout(60_000)
+})
+
+test.group("Sweeper | a transaction's outbox batch", (group) => {
+  group.each.teardown(deleteSubscriptions)
+
+  test('fanned out twice at once (its job and the sweeper), each event is sent once', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, user } = await subscribedReceiver(cleanup)
+    const events = [orderEvent(user.id), orderEvent(user.id)]
+    await exo.outbox.batches.insert([{ id: events[0].id, events }], db.connection())
+    const ids = events.map((event) => event.id)
+
+    const payload = { batchId: ids[0], eventIds: ids }
+    await Promise.all([exo.dispatcher.fanOut(payload), exo.dispatcher.fanOut(payload)])
+
+    await receiver.settle(2)
+    assert.sameMembers(
+      receiver.received.map((request) => request.json.id),
+      ids
+    )
+    assert.lengthOf(await db.from('exo_event_batches').where('id', ids[0]), 0, 'moved out')
+    assert.lengthOf(await WebhookEvent.query().whereIn('id', ids).whereNotNull('dispatched_at'), 2)
+  })
 })
 
 test.group('Sweeper | overdue attempts are queued again only when their job is gone', () => {

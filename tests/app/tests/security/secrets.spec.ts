@@ -30,7 +30,13 @@ async function everyLog() {
 
 /** Every column of every Exo table, as text */
 async function everyRow() {
-  const tables = ['exo_subscriptions', 'exo_deliveries', 'exo_events', 'exo_api_tokens']
+  const tables = [
+    'exo_subscriptions',
+    'exo_deliveries',
+    'exo_events',
+    'exo_event_batches',
+    'exo_api_tokens',
+  ]
   const rows = await Promise.all(tables.map((table) => db.from(table).select('*')))
   return JSON.stringify(rows)
 }
