@@ -30,9 +30,9 @@ interface Planned {
 /**
  * Fans events out: finds the subscriptions of each, then claims the events
  * in the outbox (moving those of outbox batches there) and writes the first
- * attempt of every match, all or nothing. Claiming makes a second run for the same event (sweeper, a job
- * run again) a no-op. The fan-out jobs a worker runs together share these
- * statements.
+ * attempt of every match, all or nothing. Claiming makes a second run for
+ * the same event (sweeper, a job run again) a no-op. The fan-out jobs a
+ * worker runs together share these statements.
  *
  * First attempts due at once, when a batch has no more than 500 of them,
  * are sent by the fan-out jobs themselves once they are written: the event

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import type { Assert } from '@japa/assert'
 import db from '@adonisjs/lucid/services/db'
 import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
@@ -22,6 +23,36 @@ async function sweepOnceRedisAnswers() {
   }
 }
 
+type Cleanup = Parameters<typeof subscribedReceiver>[0]
+type Receiver = Awaited<ReturnType<typeof subscribedReceiver>>['receiver']
+
+/**
+ * A receiver subscribed to orders, with Redis stopped until `deliveredOnceBack`.
+ */
+async function receiverWithRedisStopped(cleanup: Cleanup) {
+  const redis = PrivateRedis.current!
+  const subscribed = await subscribedReceiver(cleanup)
+  await redis.stop()
+  cleanup(() => redis.start().catch(() => {}))
+  return subscribed
+}
+
+/**
+ * Starts Redis again, sweeps, and checks that each order's event arrived once.
+ */
+async function deliveredOnceBack(assert: Assert, receiver: Receiver, orders: Order[]) {
+  await PrivateRedis.current!.start()
+  const swept = await sweepOnceRedisAnswers()
+  await receiver.waitFor(orders.length, 30_000)
+  await sleep(300)
+  assert.sameMembers(
+    receiver.received.map((request) => request.json.data.id),
+    orders.map((order) => order.id)
+  )
+  assert.lengthOf(receiver.received, orders.length, 'each event arrives once')
+  return swept!
+}
+
 test.group('Redis outage | nothing recorded while Redis is down is lost', (group) => {
   group.each.teardown(deleteSubscriptions)
 
@@ -29,11 +60,7 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
     assert,
     cleanup,
   }) => {
-    const redis = PrivateRedis.current!
-    const { receiver, user } = await subscribedReceiver(cleanup)
-
-    await redis.stop()
-    cleanup(() => redis.start().catch(() => {}))
+    const { receiver, user } = await receiverWithRedisStopped(cleanup)
     const orders = []
     for (let index = 0; index < 5; index++) {
       orders.push(await Order.create({ userId: user.id, total: index, status: 'during outage' }))
@@ -44,26 +71,14 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
     )
     assert.isAtLeast(kept.length, 5, 'the events wait in the outbox')
 
-    await redis.start()
-    await sweepOnceRedisAnswers()
-    await receiver.waitFor(5, 30_000)
-    await sleep(300)
-    assert.sameMembers(
-      receiver.received.map((request) => request.json.data.id),
-      orders.map((order) => order.id)
-    )
-    assert.lengthOf(receiver.received, 5, 'each event arrives once')
+    await deliveredOnceBack(assert, receiver, orders)
   })
 
   test('a transaction committed while Redis is stopped waits in its outbox batch, then arrives once', async ({
     assert,
     cleanup,
   }) => {
-    const redis = PrivateRedis.current!
-    const { receiver, user } = await subscribedReceiver(cleanup)
-
-    await redis.stop()
-    cleanup(() => redis.start().catch(() => {}))
+    const { receiver, user } = await receiverWithRedisStopped(cleanup)
     const orders = await db.transaction(async (trx) => {
       const created = []
       for (let index = 0; index < 3; index++) {
@@ -84,16 +99,8 @@ test.group('Redis outage | nothing recorded while Redis is down is lost', (group
       'in one outbox row'
     )
 
-    await redis.start()
-    const swept = await sweepOnceRedisAnswers()
-    assert.isAtLeast(swept!.events, 3)
-    await receiver.waitFor(3, 30_000)
-    await sleep(300)
-    assert.sameMembers(
-      receiver.received.map((request) => request.json.data.id),
-      orders.map((order) => order.id)
-    )
-    assert.lengthOf(receiver.received, 3, 'each event arrives once')
+    const swept = await deliveredOnceBack(assert, receiver, orders)
+    assert.isAtLeast(swept.events, 3)
     assert.lengthOf(await db.from('exo_event_batches').where('id', batch.id), 0)
   })
 
