@@ -24,9 +24,10 @@ const TS_LOADER = [
 ]
 
 /**
- * With BENCH_PROFILE=1 workers write a V8 CPU profile to bench/tmp/profiles/
- * (see bench/profile_summary.ts). A profile is written on exit, so they
- * exit shortly after SIGTERM instead of waiting for the SIGKILL.
+ * With BENCH_PROFILE=1 the workers and the API server write a V8 CPU
+ * profile to bench/tmp/profiles/ (see bench/profile_summary.ts). A profile
+ * is written on exit, so they exit shortly after SIGTERM instead of waiting
+ * for the SIGKILL.
  */
 const PROFILING =
   process.env.BENCH_PROFILE === '1'
@@ -273,7 +274,7 @@ export async function startRawWorkers(
  */
 export async function startServer(env: Record<string, string>) {
   const server = track(
-    spawn(process.execPath, ['bin/server.js'], {
+    spawn(process.execPath, [...PROFILING, 'bin/server.js'], {
       cwd: BUILD_ROOT,
       env: { ...process.env, ...env },
       stdio: logTo('web-server'),

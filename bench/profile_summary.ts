@@ -1,8 +1,8 @@
 /**
  * Sums a V8 CPU profile (`node --cpu-prof`) by where the time went: per
  * package (or the app, Node's internals, garbage collection, idle) and per
- * function. `BENCH_PROFILE=1 npm run bench` writes the workers' profiles to
- * bench/tmp/profiles/.
+ * function. `BENCH_PROFILE=1 npm run bench` writes the profiles of the
+ * workers and the API server to bench/tmp/profiles/.
  *
  *   node --import=ts-node-maintained/register/esm bench/profile_summary.ts <file.cpuprofile>
  */

@@ -14,7 +14,7 @@
  *   BENCH_QUICK=1       a fifth of the default sizes, for trying the bench out
  *   BENCH_ONLY          some of the scenarios, comma-separated: save, transaction,
  *                       throughput, latency, fanout, list (default: all)
- *   BENCH_PROFILE=1     workers write CPU profiles to bench/tmp/profiles/
+ *   BENCH_PROFILE=1     workers and the API server write CPU profiles to bench/tmp/profiles/
  *   BENCH_PORT          first of two ports to bind (receiver, web server);
  *                       default: free ports
  *   BENCH_DB_DATABASE   PostgreSQL database, emptied by the run (default exo_bench)

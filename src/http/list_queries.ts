@@ -23,18 +23,33 @@ export function subscriptionsQuery(
   return query
 }
 
+/** What the API's list shows of an attempt: not its request and response */
+const LISTED_COLUMNS = [
+  'id',
+  'subscription_id',
+  'event_id',
+  'attempt',
+  'status',
+  'http_status',
+  'error',
+  'duration_ms',
+  'created_at',
+].map((column) => `exo_deliveries.${column}`)
+
 /**
  * A subscription's attempts with their event's name and resource, as
- * `$extras.event_name` and `$extras.event_resource`.
+ * `$extras.event_name` and `$extras.event_resource`; with `detail`, all
+ * their columns, else only those the API lists.
  */
 export function deliveriesQuery(
   subscriptionId: number,
   filters: { cursor?: string; status?: DeliveryStatus },
-  limit: number
+  limit: number,
+  { detail = false } = {}
 ) {
   const query = WebhookDelivery.query()
     .select(
-      'exo_deliveries.*',
+      ...(detail ? ['exo_deliveries.*'] : LISTED_COLUMNS),
       'exo_events.event as event_name',
       'exo_events.resource as event_resource'
     )

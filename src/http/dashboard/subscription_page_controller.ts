@@ -30,10 +30,9 @@ export default class SubscriptionPageController {
     const filters = await listDeliveriesValidator.validate(qs)
     const range: ChartRange = qs.range in CHART_RANGES ? qs.range : '24h'
 
-    const rows = await deliveriesQuery(subscription.id, filters, ACTIVITY_PAGE_SIZE).select(
-      'exo_events.data as event_data',
-      'exo_events.occurred_at as event_occurred_at'
-    )
+    const rows = await deliveriesQuery(subscription.id, filters, ACTIVITY_PAGE_SIZE, {
+      detail: true,
+    }).select('exo_events.data as event_data', 'exo_events.occurred_at as event_occurred_at')
     const activity = page(
       rows,
       ACTIVITY_PAGE_SIZE,

@@ -38,6 +38,10 @@ test.group('API | authentication', () => {
     const response = await exoApi(client, forged).get('/whoami')
     response.assertStatus(401)
     assert.deepEqual(Object.keys(response.body()), ['message'])
+
+    // The token it imitates is not marked as used
+    const [token] = await db.from('exo_api_tokens').where('tokenable_id', user.id)
+    assert.isNull(token.last_used_at)
   })
 
   test('a revoked token is a 401', async ({ client, assert }) => {
@@ -86,6 +90,31 @@ test.group('API | authentication', () => {
 
     const after = await db.from('exo_api_tokens').where('id', Number(tokenId)).firstOrFail()
     assert.isNotNull(after.last_used_at)
+  })
+
+  test('a token used within the last minute is not written again', async ({ client, assert }) => {
+    const { api, tokenId } = await apiUser(client)
+    const token = () => db.from('exo_api_tokens').where('id', Number(tokenId))
+    const lastUsedAt = async () => {
+      const row = await token().firstOrFail()
+      return new Date(row.last_used_at).getTime()
+    }
+    // Whole seconds, which MySQL's DATETIME keeps
+    const secondsAgo = (seconds: number) =>
+      new Date((Math.floor(Date.now() / 1000) - seconds) * 1000)
+
+    const recently = secondsAgo(30)
+    await token().update({ last_used_at: recently })
+    const first = await api.get('/whoami')
+    first.assertStatus(200)
+    assert.equal(await lastUsedAt(), recently.getTime())
+
+    const longAgo = secondsAgo(120)
+    await token().update({ last_used_at: longAgo })
+    const requestedAt = Date.now()
+    const second = await api.get('/whoami')
+    second.assertStatus(200)
+    assert.isAtLeast(await lastUsedAt(), requestedAt - 1000)
   })
 })
 
