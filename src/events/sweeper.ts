@@ -17,8 +17,8 @@ export interface SweeperOptions {
 /**
  * Makes up for what Redis lost or never got: events left in the outbox or
  * its batches (Redis down at record time, worker killed before fan-out) and
- * attempts whose job is gone. Queueing reuses the job ids, so anything still queued
- * is not queued twice, and handlers skip work already done.
+ * attempts whose job is gone. Queueing reuses the job ids, so anything still
+ * queued is not queued twice, and handlers skip work already done.
  */
 export class Sweeper {
   constructor(
