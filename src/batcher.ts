@@ -4,10 +4,39 @@
  */
 export const ROWS_PER_INSERT = 400
 
-export function chunks<T>(items: T[], size: number): T[][] {
+/**
+ * Characters of payload (events, response bodies) one statement or job
+ * carries at most, unless a single row holds more. Escaped or encoded, a
+ * character takes three bytes at most: 12 MiB, below MariaDB's default
+ * `max_allowed_packet` of 16 MiB.
+ */
+export const CHARS_PER_STATEMENT = 4 * 1024 * 1024
+
+/** How much a chunk holds: `count` items, and `weight.max` in all unless its first item alone weighs more */
+export interface ChunkLimits<T> {
+  count: number
+  weight?: { max: number; of(item: T): number }
+}
+
+/** How many of `items`, from `start` on, the next chunk takes */
+function nextChunkLength<T>(items: T[], start: number, { count, weight }: ChunkLimits<T>) {
+  let length = 0
+  let total = 0
+  while (start + length < items.length && length < count) {
+    total += weight?.of(items[start + length]) ?? 0
+    if (weight && length > 0 && total > weight.max) break
+    length++
+  }
+  return length
+}
+
+export function chunks<T>(items: T[], limits: number | ChunkLimits<T>): T[][] {
+  const bounds = typeof limits === 'number' ? { count: limits } : limits
   const result: T[][] = []
-  for (let start = 0; start < items.length; start += size) {
-    result.push(items.slice(start, start + size))
+  for (let start = 0; start < items.length;) {
+    const length = nextChunkLength(items, start, bounds)
+    result.push(items.slice(start, start + length))
+    start += length
   }
   return result
 }
@@ -30,9 +59,11 @@ interface Waiting<Input, Output> {
   reject(error: unknown): void
 }
 
-export interface BatcherOptions {
+export interface BatcherOptions<Input> {
   /** Inputs handed to one run at most */
   maxSize?: number
+  /** What the inputs of one run weigh in all at most, unless the first alone weighs more */
+  weight?: { max: number; of(input: Input): number }
   /** Runs in flight at once; calls made meanwhile wait for the next run */
   concurrency?: number
   /** Least time between the starts of two runs, so that calls in a steady stream share runs */
@@ -51,16 +82,20 @@ export class Batcher<Input, Output> {
   #waiting: Waiting<Input, Output>[] = []
   #running = 0
   #scheduled = false
-  #maxSize: number
+  #limits: ChunkLimits<Waiting<Input, Output>>
   #concurrency: number
   #minIntervalMs: number
   #lastStart = 0
 
   constructor(
     private run: (inputs: Input[]) => Promise<Output[]>,
-    options: BatcherOptions = {}
+    options: BatcherOptions<Input> = {}
   ) {
-    this.#maxSize = options.maxSize ?? 100
+    const weight = options.weight
+    this.#limits = {
+      count: options.maxSize ?? 100,
+      weight: weight && { max: weight.max, of: (waiting) => weight.of(waiting.input) },
+    }
     this.#concurrency = options.concurrency ?? 2
     this.#minIntervalMs = options.minIntervalMs ?? 0
   }
@@ -79,7 +114,8 @@ export class Batcher<Input, Output> {
       this.#scheduled = false
       while (this.#running < this.#concurrency && this.#waiting.length > 0) {
         this.#lastStart = performance.now()
-        void this.#runNext(this.#waiting.splice(0, this.#maxSize))
+        const length = nextChunkLength(this.#waiting, 0, this.#limits)
+        void this.#runNext(this.#waiting.splice(0, length))
       }
     }
     const wait = this.#lastStart + this.#minIntervalMs - performance.now()

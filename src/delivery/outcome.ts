@@ -1,6 +1,6 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
-import { Batcher } from '../batcher.js'
+import { Batcher, CHARS_PER_STATEMENT } from '../batcher.js'
 import type { AttemptSummary, LifecycleEvents } from '../lifecycle_events.js'
 import { dbTime } from '../models/db_time.js'
 import type { DeliveryJob, PipelineQueue } from '../queue/pipeline_queue.js'
@@ -26,6 +26,15 @@ interface Success {
   delivery: AttemptRow
   requestHeaders: Record<string, string>
   result: SendResult
+}
+
+/** What the receiver's answer adds to the statement that logs it */
+function responseLength({ responseBody, responseHeaders }: SendResult) {
+  let length = responseBody?.length ?? 0
+  for (const [name, value] of Object.entries(responseHeaders ?? {})) {
+    length += name.length + value.length
+  }
+  return length
 }
 
 function summarize(
@@ -73,6 +82,7 @@ export class OutcomeRecorder {
   #successes = new Batcher<Success, boolean>((successes) => this.#recordSuccesses(successes), {
     concurrency: 4,
     maxSize: 400,
+    weight: { max: CHARS_PER_STATEMENT, of: ({ result }) => responseLength(result) },
     // Nobody waits on these writes but the job, which is over once they are done:
     // a steady stream of deliveries shares its commits
     minIntervalMs: 20,

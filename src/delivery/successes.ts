@@ -1,6 +1,7 @@
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { updateChangedRows, valuePerId } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
+import { retryingDeadlocks } from '../models/deadlocks.js'
 
 /** What a successful attempt's row gets */
 export interface SuccessRecord {
@@ -24,8 +25,9 @@ export async function completeSuccesses(
 ): Promise<Set<string>> {
   const now = dbTime(client)
   if (client.dialect.name === 'postgres') {
-    const result = await client.rawQuery(
-      `with completed as (
+    const result = await retryingDeadlocks(() =>
+      client.rawQuery(
+        `with completed as (
          update exo_deliveries as attempt
          set status = 'success', http_status = outcome.http_status,
            duration_ms = outcome.duration_ms, request_headers = outcome.request_headers,
@@ -39,7 +41,8 @@ export async function completeSuccesses(
          where id in (select subscription_id from completed)
        )
        select id from completed`,
-      [now, JSON.stringify(successes), now]
+        [now, JSON.stringify(successes), now]
+      )
     )
     return new Set(result.rows.map((row: { id: string }) => row.id))
   }
@@ -63,10 +66,12 @@ export async function completeSuccesses(
     ['id', 'subscription_id']
   )
   if (completed.length > 0) {
-    await client
-      .from('exo_subscriptions')
-      .whereIn('id', [...new Set(completed.map((row) => row.subscription_id))])
-      .update({ failure_count: 0, last_delivered_at: now })
+    await retryingDeadlocks(() =>
+      client
+        .from('exo_subscriptions')
+        .whereIn('id', [...new Set(completed.map((row) => row.subscription_id))])
+        .update({ failure_count: 0, last_delivered_at: now })
+    )
   }
   return new Set(completed.map((row) => row.id))
 }

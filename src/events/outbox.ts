@@ -1,6 +1,6 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
-import { chunks, ROWS_PER_INSERT } from '../batcher.js'
+import { CHARS_PER_STATEMENT, chunks, ROWS_PER_INSERT } from '../batcher.js'
 import { updateChangedRows } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
 import type { EventRecord } from '../types.js'
@@ -54,24 +54,27 @@ export class Outbox {
   }
 
   /**
-   * Writes events; ids already present are left alone. PostgreSQL takes the
-   * rows as one JSON parameter, the other dialects a few hundred rows per INSERT.
+   * Writes events, a few hundred (or a few MiB) per INSERT; ids already
+   * present are left alone. PostgreSQL takes each INSERT's rows as one JSON parameter.
    */
   async insert(events: EventRecord[], client?: QueryClientContract) {
-    if (events.length === 0) return
     const query = this.#client(client)
     const now = dbTime(query)
-    const rows = events.map((event) => outboxRow(event, now))
-    if (query.dialect.name === 'postgres') {
-      await query.rawQuery(
-        `insert into ${TABLE} select * from json_populate_recordset(null::${TABLE}, ?::json)
-         on conflict (id) do nothing`,
-        [JSON.stringify(rows)]
-      )
-      return
+    const limits = {
+      count: ROWS_PER_INSERT,
+      weight: { max: CHARS_PER_STATEMENT, of: (event: EventRecord) => event.data.length },
     }
-    for (const part of chunks(rows, ROWS_PER_INSERT)) {
-      await query.knexQuery().table(TABLE).insert(part).onConflict('id').ignore()
+    for (const part of chunks(events, limits)) {
+      const rows = part.map((event) => outboxRow(event, now))
+      if (query.dialect.name === 'postgres') {
+        await query.rawQuery(
+          `insert into ${TABLE} select * from json_populate_recordset(null::${TABLE}, ?::json)
+           on conflict (id) do nothing`,
+          [JSON.stringify(rows)]
+        )
+      } else {
+        await query.knexQuery().table(TABLE).insert(rows).onConflict('id').ignore()
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
-import { chunks, ROWS_PER_INSERT } from '../batcher.js'
+import { CHARS_PER_STATEMENT, chunks, ROWS_PER_INSERT } from '../batcher.js'
 import { dbTime } from '../models/db_time.js'
 import type { EventRecord } from '../types.js'
 
@@ -28,7 +28,11 @@ export class OutboxBatches {
       events: JSON.stringify(events),
       created_at: now,
     }))
-    for (const part of chunks(rows, ROWS_PER_INSERT)) {
+    const limits = {
+      count: ROWS_PER_INSERT,
+      weight: { max: CHARS_PER_STATEMENT, of: (row: { events: string }) => row.events.length },
+    }
+    for (const part of chunks(rows, limits)) {
       await client.knexQuery().table(TABLE).insert(part)
     }
   }

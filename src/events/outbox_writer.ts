@@ -1,6 +1,6 @@
 import { debuglog } from 'node:util'
 import { BackgroundWork } from '../background_work.js'
-import { Batcher, groupBy } from '../batcher.js'
+import { Batcher, CHARS_PER_STATEMENT, groupBy } from '../batcher.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import type { Outbox } from './outbox.js'
@@ -31,6 +31,8 @@ export class OutboxWriter {
   #jobs = new Batcher<PendingEvent, void>((pending) => this.#enqueue(pending), {
     concurrency: 1,
     maxSize: 500,
+    // A job carries its events whole, and the worker writes them all at once
+    weight: { max: CHARS_PER_STATEMENT, of: ({ event }) => event.data.length },
     // Enough for a stream of saves to share jobs, too little to delay a lone one
     minIntervalMs: 3,
   })

@@ -1,7 +1,7 @@
 import { debuglog } from 'node:util'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { BackgroundWork } from '../background_work.js'
-import { chunks, groupBy } from '../batcher.js'
+import { CHARS_PER_STATEMENT, chunks, groupBy } from '../batcher.js'
 import type { LifecycleEvents } from '../lifecycle_events.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
@@ -26,15 +26,18 @@ interface QueuedBatch extends EventBatch {
 
 /**
  * A transaction's events as outbox batches, one per fan-out job: those of a
- * queue together, their payloads serialized now.
+ * queue together, their payloads serialized now. A batch's row holds its
+ * events' payloads escaped once more, up to twice as long.
  */
 function batchesOf(buffered: BufferedEvent[]): QueuedBatch[] {
-  return [...groupBy(buffered, ({ queue }) => queue)].flatMap(([queue, group]) =>
-    chunks(group, EVENTS_PER_JOB).map((part) => {
-      const events = part.map(({ draft }) => completed(draft))
-      return { id: events[0].id, queue, events }
-    })
-  )
+  return [...groupBy(buffered, ({ queue }) => queue)].flatMap(([queue, group]) => {
+    const events = group.map(({ draft }) => completed(draft))
+    const limits = {
+      count: EVENTS_PER_JOB,
+      weight: { max: CHARS_PER_STATEMENT / 2, of: (event: EventRecord) => event.data.length },
+    }
+    return chunks(events, limits).map((part) => ({ id: part[0].id, queue, events: part }))
+  })
 }
 
 /**

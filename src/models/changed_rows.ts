@@ -1,5 +1,6 @@
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import { retryingDeadlocks } from './deadlocks.js'
 
 type Narrow = (query: DatabaseQueryBuilderContract) => DatabaseQueryBuilderContract
 
@@ -36,7 +37,8 @@ export async function updateChangedRows(
     }
     return rows
   }
-  return client.isTransaction ? changeLocked(client) : client.transaction(changeLocked)
+  if (client.isTransaction) return changeLocked(client)
+  return retryingDeadlocks(() => client.transaction(changeLocked))
 }
 
 /**

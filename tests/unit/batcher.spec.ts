@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
-import { Batcher, chunks, groupBy } from '../../src/batcher.js'
+import { Batcher, chunks, groupBy, type BatcherOptions } from '../../src/batcher.js'
 
 /**
  * A batcher whose runs double their inputs after `delayMs`, noting each run.
  */
-function doubling(options: ConstructorParameters<typeof Batcher>[1] = {}, delayMs = 5) {
+function doubling(options: BatcherOptions<number> = {}, delayMs = 5) {
   const runs: number[][] = []
   let inFlight = 0
   let mostInFlight = 0
@@ -52,6 +52,15 @@ test.group('Batcher', () => {
     assert.deepEqual(outputs, [2, 4, 6, 8, 10])
     assert.deepEqual(runs, [[1, 2], [3, 4], [5]])
     assert.equal(mostInFlight(), 2)
+  })
+
+  test('runs weigh at most the weight allowed, unless one input alone weighs more', async ({
+    assert,
+  }) => {
+    const { batcher, runs } = doubling({ weight: { max: 10, of: (input) => input } })
+    await Promise.all([3, 4, 3, 1, 12, 2].map((input) => batcher.add(input)))
+    // [1] runs alone since 1 + 12 weighs more than 10, and two runs are in flight then
+    assert.deepEqual(runs, [[3, 4, 3], [1], [12], [2]])
   })
 
   test('a run that throws rejects every call of it, and the next run goes on', async ({
@@ -102,6 +111,17 @@ test.group('Batcher | helpers', () => {
   test('chunks cut a list into parts of at most the given size', ({ assert }) => {
     assert.deepEqual(chunks([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]])
     assert.deepEqual(chunks([], 2), [])
+  })
+
+  test('chunks with a weight end a part before it weighs more, and give a heavy item its own', ({
+    assert,
+  }) => {
+    const weight = { max: 10, of: (item: string) => item.length }
+    assert.deepEqual(
+      chunks(['aaaa', 'bbbb', 'cc', 'd', 'eeeeeeeeeeee', 'ff'], { count: 3, weight }),
+      [['aaaa', 'bbbb', 'cc'], ['d'], ['eeeeeeeeeeee'], ['ff']]
+    )
+    assert.deepEqual(chunks(['a', 'b', 'c'], { count: 2, weight }), [['a', 'b'], ['c']])
   })
 
   test('groupBy keeps the order of first appearance and of items within groups', ({ assert }) => {

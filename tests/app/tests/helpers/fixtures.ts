@@ -40,7 +40,7 @@ export async function deliveredOrder(user: User, receiver: Receiver) {
 }
 
 /**
- * A receiver answering `status` with `headers`, closed when the test ends, a
+ * A receiver answering `status` with `headers` and `body`, closed when the test ends, a
  * new user, and their subscription to the receiver.
  */
 export async function subscribedReceiver(
@@ -48,12 +48,13 @@ export async function subscribedReceiver(
   options: {
     status?: number
     headers?: Record<string, string>
+    body?: string
     user?: { isAdmin?: boolean }
     subscription?: SubscriptionAttributes
   } = {}
 ) {
-  const { status, headers } = options
-  const receiver = await startReceiver({ status, headers, cleanup })
+  const { status, headers, body } = options
+  const receiver = await startReceiver({ status, headers, body, cleanup })
   const user = await createUser(options.user)
   const subscription = await subscribe(user, receiver.url, options.subscription)
   return { receiver, user, subscription }

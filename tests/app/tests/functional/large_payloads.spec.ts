@@ -1,0 +1,130 @@
+import { test } from '@japa/runner'
+import db from '@adonisjs/lucid/services/db'
+import Note from '#models/note'
+import Order from '#models/order'
+import exo from 'adonis-exo/services/main'
+import { WebhookEvent } from 'adonis-exo'
+import { subscribedReceiver } from '#tests/helpers/fixtures'
+import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+
+/** Events (or response bodies) sent together: together they hold about 20 MB */
+const COUNT = 300
+
+/**
+ * A note body of about 55,000 characters, as much as MySQL's TEXT column
+ * holds, full of the quotes and backslashes that escaping makes longer.
+ */
+const BIG_BODY = 'say "hi" \\ '.repeat(5_000)
+
+/** What the response body of an attempt is cut to */
+const RESPONSE_BODY_LIMIT = 64 * 1024
+
+const isSuccess = (row: { status: string }) => row.status === 'success'
+
+/**
+ * Notes, which send `on_delete` only, with big bodies, written without events.
+ */
+async function bigNotes() {
+  return Note.createMany(Array.from({ length: COUNT }, () => ({ body: BIG_BODY })))
+}
+
+/**
+ * An admin's subscription to deleted notes, at a receiver closed after the test.
+ */
+function deletedNotesReceiver(cleanup: Parameters<typeof subscribedReceiver>[0]) {
+  return subscribedReceiver(cleanup, {
+    user: { isAdmin: true },
+    subscription: { resource: 'note', events: ['on_delete'] },
+  })
+}
+
+/**
+ * MariaDB refuses a statement over `max_allowed_packet` (16 MiB by default):
+ * what many big events or response bodies come to is written in several.
+ */
+test.group('Large payloads | no statement grows past what the database takes', (group) => {
+  group.each.teardown(deleteSubscriptions)
+
+  test('a transaction of big events commits, and each arrives whole', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver } = await deletedNotesReceiver(cleanup)
+    const notes = await bigNotes()
+
+    await db.transaction(async (trx) => {
+      for (const note of notes) {
+        note.useTransaction(trx)
+        await note.delete()
+      }
+    })
+
+    await receiver.waitFor(COUNT, 60_000)
+    // An attempt the busy test process answered too late is sent again
+    assert.sameMembers(
+      [...new Set(receiver.received.map((request) => request.json.data.id))],
+      notes.map((note) => note.id)
+    )
+    assert.isTrue(receiver.received.every((request) => request.json.data.body === BIG_BODY))
+  }).timeout(120_000)
+
+  test('big events saved together while Redis is away are all kept in the outbox', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { receiver } = await deletedNotesReceiver(cleanup)
+    const notes = await bigNotes()
+    const { enqueueFanOut } = exo.queue
+    cleanup(() => {
+      exo.queue.enqueueFanOut = enqueueFanOut
+    })
+    exo.queue.enqueueFanOut = async () => {
+      throw new Error('Redis is away')
+    }
+
+    await Promise.all(notes.map((note) => note.delete()))
+
+    // The outbox alone has them: written in statements the database takes
+    const kept = await eventually(
+      () => WebhookEvent.query().select('id').whereNull('dispatched_at').where('resource', 'note'),
+      (events) => events.length === COUNT
+    )
+    assert.lengthOf(kept, COUNT)
+    exo.queue.enqueueFanOut = enqueueFanOut
+    await exo.sweeper.sweep(Date.now() + 60_000)
+    await receiver.waitFor(COUNT, 60_000)
+    assert.sameMembers(
+      [...new Set(receiver.received.map((request) => request.json.data.id))],
+      notes.map((note) => note.id)
+    )
+  }).timeout(120_000)
+
+  test('big response bodies arriving together are all logged', async ({ assert, cleanup }) => {
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, {
+      body: 'r'.repeat(RESPONSE_BODY_LIMIT),
+    })
+
+    await db.transaction(async (trx) => {
+      for (let index = 0; index < COUNT; index++) {
+        await Order.create({ userId: user.id, total: index, status: 'big-reply' }, { client: trx })
+      }
+    })
+
+    await receiver.waitFor(COUNT, 60_000)
+    // Not the bodies themselves: a failure message with them would be 20 MB long
+    const attempts = await eventually(
+      () =>
+        db
+          .from('exo_deliveries')
+          .where('subscription_id', subscription.id)
+          .select('event_id', 'status', 'error', db.raw('length(response_body) as body_length')),
+      (rows) => new Set(rows.filter(isSuccess).map((row) => row.event_id)).size === COUNT,
+      60_000
+    )
+    assert.isTrue(
+      attempts.filter(isSuccess).every((row) => Number(row.body_length) === RESPONSE_BODY_LIMIT)
+    )
+    // A write the database refused would have left its attempts to be logged as interrupted
+    assert.notExists(attempts.find((row) => String(row.error).startsWith('Interrupted')))
+  }).timeout(120_000)
+})
