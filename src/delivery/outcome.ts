@@ -3,6 +3,7 @@ import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { Batcher, CHARS_PER_STATEMENT } from '../batcher.js'
 import type { AttemptSummary, LifecycleEvents } from '../lifecycle_events.js'
 import { dbTime } from '../models/db_time.js'
+import { retryingDeadlocks } from '../models/deadlocks.js'
 import type { DeliveryJob, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import type { AttemptLog, AttemptRow } from './attempt_log.js'
@@ -52,6 +53,12 @@ function summarize(
     httpStatus: result.httpStatus,
     durationMs: result.durationMs,
   }
+}
+
+/** What follows a failed attempt: its plan, and whether a next attempt may be scheduled */
+interface NextAttempt {
+  plan: DeliveryPlan
+  retry: boolean
 }
 
 interface AttemptOutcome {
@@ -128,12 +135,57 @@ export class OutcomeRecorder {
       : null
   }
 
+  /**
+   * Logs a failed attempt and counts it against its subscription, then
+   * either disables the subscription or plans the next attempt.
+   */
+  async #logFailure(
+    trx: TransactionClientContract,
+    failure: {
+      delivery: AttemptRow
+      requestHeaders: Record<string, string>
+      result: SendResult
+      error: string
+    },
+    next: NextAttempt
+  ): Promise<AttemptOutcome> {
+    const { delivery, requestHeaders, result, error } = failure
+    // Still pending unless a later run logged it as interrupted meanwhile
+    const completed = await trx
+      .from('exo_deliveries')
+      .where('id', delivery.id)
+      .where('status', 'pending')
+      .update({
+        status: 'failed',
+        http_status: result.httpStatus,
+        error,
+        duration_ms: result.durationMs,
+        request_headers: JSON.stringify(requestHeaders),
+        response_headers: result.responseHeaders ? JSON.stringify(result.responseHeaders) : null,
+        response_body: result.responseBody,
+        completed_at: dbTime(trx),
+      })
+    if (Number(completed) !== 1) return { stale: true }
+
+    await trx
+      .from('exo_subscriptions')
+      .where('id', delivery.subscriptionId)
+      .increment('failure_count', 1)
+    const reason = await this.#failureReason(trx, delivery.subscriptionId, result)
+    if (reason) {
+      const disabledNow = await this.#disable(trx, delivery.subscriptionId, reason)
+      return disabledNow ? { disabledFor: reason } : {}
+    }
+    const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
+    return delay === null ? {} : this.#scheduleNext(trx, delivery, next.plan.queue, delay)
+  }
+
   async record(
     delivery: AttemptRow,
     event: Pick<EventRecord, 'event' | 'resource'>,
     requestHeaders: Record<string, string>,
     result: SendResult,
-    next: { plan: DeliveryPlan; retry: boolean }
+    next: NextAttempt
   ) {
     if (isSuccess(result)) {
       const recorded = await this.#successes.add({ delivery, requestHeaders, result })
@@ -143,36 +195,11 @@ export class OutcomeRecorder {
       return true
     }
     const error = result.error ?? `HTTP ${result.httpStatus}`
-    const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
-      // Still pending unless a later run logged it as interrupted meanwhile
-      const completed = await trx
-        .from('exo_deliveries')
-        .where('id', delivery.id)
-        .where('status', 'pending')
-        .update({
-          status: 'failed',
-          http_status: result.httpStatus,
-          error,
-          duration_ms: result.durationMs,
-          request_headers: JSON.stringify(requestHeaders),
-          response_headers: result.responseHeaders ? JSON.stringify(result.responseHeaders) : null,
-          response_body: result.responseBody,
-          completed_at: dbTime(trx),
-        })
-      if (Number(completed) !== 1) return { stale: true }
-
-      await trx
-        .from('exo_subscriptions')
-        .where('id', delivery.subscriptionId)
-        .increment('failure_count', 1)
-      const reason = await this.#failureReason(trx, delivery.subscriptionId, result)
-      if (reason) {
-        const disabledNow = await this.#disable(trx, delivery.subscriptionId, reason)
-        return disabledNow ? { disabledFor: reason } : {}
-      }
-      const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
-      return delay === null ? {} : this.#scheduleNext(trx, delivery, next.plan.queue, delay)
-    })
+    const outcome = await retryingDeadlocks(() =>
+      this.db.transaction((trx) =>
+        this.#logFailure(trx, { delivery, requestHeaders, result, error }, next)
+      )
+    )
 
     if (outcome.stale) return false
     if (outcome.disabledFor) await this.policy.onDeactivated(delivery.subscriptionId)
@@ -246,16 +273,18 @@ export class OutcomeRecorder {
    */
   async interrupted(delivery: AttemptRow, plan: DeliveryPlan) {
     const withinSchedule = plan.backoff.nextDelay(delivery.attempt - 1) !== null
-    const outcome = await this.db.transaction(async (trx): Promise<AttemptOutcome> => {
-      const changed = await trx
-        .from('exo_deliveries')
-        .where('id', delivery.id)
-        .where('status', 'pending')
-        .update({ status: 'failed', error: INTERRUPTED, completed_at: dbTime(trx) })
-      return Number(changed) === 1 && withinSchedule
-        ? this.#scheduleNext(trx, delivery, plan.queue, 0)
-        : {}
-    })
+    const outcome = await retryingDeadlocks(() =>
+      this.db.transaction(async (trx): Promise<AttemptOutcome> => {
+        const changed = await trx
+          .from('exo_deliveries')
+          .where('id', delivery.id)
+          .where('status', 'pending')
+          .update({ status: 'failed', error: INTERRUPTED, completed_at: dbTime(trx) })
+        return Number(changed) === 1 && withinSchedule
+          ? this.#scheduleNext(trx, delivery, plan.queue, 0)
+          : {}
+      })
+    )
     if (outcome.retry) await this.queue.enqueueDeliveries([outcome.retry])
   }
 

@@ -1,6 +1,7 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { AttemptLog, AttemptRecord } from '../delivery/attempt_log.js'
 import { dbTime } from '../models/db_time.js'
+import { retryingDeadlocks } from '../models/deadlocks.js'
 import type { EventRecord } from '../types.js'
 import { outboxRow, type Outbox } from './outbox.js'
 
@@ -16,7 +17,7 @@ export interface FanOutWrite {
  * claimed, those the outbox does not have yet), deletes their batches and
  * writes the attempts of the events this call claimed. Returns the ids of
  * those events. On PostgreSQL it is one statement, its rows passed as JSON;
- * elsewhere a transaction of four.
+ * elsewhere a transaction of four. Either is run again when it loses a deadlock.
  */
 export async function claimAndWrite(
   db: Database,
@@ -35,8 +36,9 @@ export async function claimAndWrite(
              delete from exo_event_batches where id in (select json_array_elements_text(?::json))
            )`
         : ''
-    const result = await client.rawQuery(
-      `with claimed as (
+    const result = await retryingDeadlocks(() =>
+      client.rawQuery(
+        `with claimed as (
          insert into exo_events
          select * from json_populate_recordset(null::exo_events, ?::json)
          on conflict (id) do update set dispatched_at = excluded.dispatched_at
@@ -48,27 +50,30 @@ export async function claimAndWrite(
          where attempt.event_id in (select id from claimed)
        )${moved}
        select id from claimed`,
-      [
-        JSON.stringify(events.map((event) => outboxRow(event, now, now))),
-        JSON.stringify(rows),
-        ...(batchIds.length > 0 ? [JSON.stringify(batchIds)] : []),
-      ]
+        [
+          JSON.stringify(events.map((event) => outboxRow(event, now, now))),
+          JSON.stringify(rows),
+          ...(batchIds.length > 0 ? [JSON.stringify(batchIds)] : []),
+        ]
+      )
     )
     return new Set(result.rows.map((row: { id: string }) => row.id))
   }
-  return db.transaction(async (trx) => {
-    await outbox.insert(events, trx)
-    const claimed = new Set(
-      await outbox.claim(
-        events.map((event) => event.id),
+  return retryingDeadlocks(() =>
+    db.transaction(async (trx) => {
+      await outbox.insert(events, trx)
+      const claimed = new Set(
+        await outbox.claim(
+          events.map((event) => event.id),
+          trx
+        )
+      )
+      await attempts.insert(
+        rows.filter((row) => claimed.has(row.event_id)),
         trx
       )
-    )
-    await attempts.insert(
-      rows.filter((row) => claimed.has(row.event_id)),
-      trx
-    )
-    await outbox.batches.delete(batchIds, trx)
-    return claimed
-  })
+      await outbox.batches.delete(batchIds, trx)
+      return claimed
+    })
+  )
 }
