@@ -12,19 +12,26 @@ export const ROWS_PER_INSERT = 400
  */
 export const CHARS_PER_STATEMENT = 4 * 1024 * 1024
 
-/** How much a chunk holds: `count` items, and `weight.max` in all unless its first item alone weighs more */
+/** What the items of a chunk weigh in all at most, unless its first item alone weighs more */
+export interface Weight<T> {
+  max: number
+  of(item: T): number
+}
+
+/** How much a chunk holds: `count` items, and their `weight` */
 export interface ChunkLimits<T> {
   count: number
-  weight?: { max: number; of(item: T): number }
+  weight?: Weight<T>
 }
 
 /** How many of `items`, from `start` on, the next chunk takes */
 function nextChunkLength<T>(items: T[], start: number, { count, weight }: ChunkLimits<T>) {
+  if (!weight) return Math.min(count, items.length - start)
   let length = 0
   let total = 0
   while (start + length < items.length && length < count) {
-    total += weight?.of(items[start + length]) ?? 0
-    if (weight && length > 0 && total > weight.max) break
+    total += weight.of(items[start + length])
+    if (length > 0 && total > weight.max) break
     length++
   }
   return length
@@ -62,8 +69,8 @@ interface Waiting<Input, Output> {
 export interface BatcherOptions<Input> {
   /** Inputs handed to one run at most */
   maxSize?: number
-  /** What the inputs of one run weigh in all at most, unless the first alone weighs more */
-  weight?: { max: number; of(input: Input): number }
+  /** What the inputs of one run weigh */
+  weight?: Weight<Input>
   /** Runs in flight at once; calls made meanwhile wait for the next run */
   concurrency?: number
   /** Least time between the starts of two runs, so that calls in a steady stream share runs */
