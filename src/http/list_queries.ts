@@ -42,7 +42,7 @@ const LISTED_COLUMNS = [
  * their columns, else only those the API lists.
  */
 export function deliveriesQuery(
-  subscriptionId: number,
+  subscriptionId: number | string,
   filters: { cursor?: string; status?: DeliveryStatus },
   limit: number,
   { detail = false } = {}

@@ -13,12 +13,18 @@ async function ownedDelivery(ctx: HttpContext) {
 
 export default class DeliveriesController {
   async index(ctx: HttpContext) {
-    const subscription = await ownedSubscription(ctx)
-    const filters = await listDeliveriesValidator.validate(ctx.request.qs())
-    const limit = filters.limit ?? DEFAULT_PAGE_SIZE
-    const query = deliveriesQuery(subscription.id, filters, limit)
+    const listed = async () => {
+      const filters = await listDeliveriesValidator.validate(ctx.request.qs())
+      const limit = filters.limit ?? DEFAULT_PAGE_SIZE
+      return { limit, rows: await deliveriesQuery(ctx.params.id, filters, limit) }
+    }
+    // The page is read beside the ownership check, and shown only if it passes
+    const [owned, read] = await Promise.allSettled([ownedSubscription(ctx), listed()])
+    if (owned.status === 'rejected') throw owned.reason
+    if (read.status === 'rejected') throw read.reason
+    const { limit, rows } = read.value
     return page(
-      await query,
+      rows,
       limit,
       (row) => row.id,
       (row) =>
