@@ -92,6 +92,9 @@ function rows(id: number, deliveryId: string, eventId: string): Row[] {
     { method: 'post', path: `${hook}/rotate-secret`, owner: 200 },
     { method: 'post', path: `${hook}/ping`, owner: 502 },
     { method: 'get', path: `${hook}/deliveries`, owner: 200 },
+    { method: 'get', path: `${hook}/deliveries?status=failed`, owner: 200 },
+    // Ownership is checked before the query string
+    { method: 'get', path: `${hook}/deliveries?status=done`, owner: 422 },
     { method: 'get', path: `${hook}/deliveries/${deliveryId}`, owner: 200 },
     { method: 'post', path: `${hook}/deliveries/${deliveryId}/redeliver`, owner: 202 },
     { method: 'post', path: `${hook}/replay`, body: { event_id: eventId }, owner: 202 },
@@ -124,6 +127,7 @@ test.group('Security | API authorization matrix', (group) => {
         assert.equal(status, want, `${row.method.toUpperCase()} ${row.path} as ${actor}`)
         if (status === 404 || status === 401) {
           assert.notInclude(JSON.stringify(response.body()), subscription.name)
+          assert.notInclude(JSON.stringify(response.body()), delivery.id)
         }
         if (
           row.path === '/webhooks' &&
