@@ -38,6 +38,7 @@ export default class ExoProvider {
     })
     // Before the providers shut down, while the database is still open
     this.app.terminating(async () => {
+      await this.#exo?.workers.close()
       await this.#exo?.recorder.close()
     })
   }

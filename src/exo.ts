@@ -26,6 +26,7 @@ import { EventRecorder } from './events/recorder.js'
 import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
 import { PipelineQueue } from './queue/pipeline_queue.js'
+import { RunningWorkers } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
@@ -52,6 +53,7 @@ export class Exo {
   readonly deliverer: Deliverer
   readonly sender: Sender
   readonly sweeper: Sweeper
+  readonly workers = new RunningWorkers()
   readonly subscriptions: SubscriptionService
   readonly auth: ExoAuthManager
   #tokens?: Promise<ApiTokens>

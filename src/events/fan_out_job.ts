@@ -12,6 +12,7 @@ export default class FanOutJob extends Job {
 
   async handle(payload: FanOutPayload) {
     const exo = await app.container.make('exo.manager')
+    exo.workers.note(this.getJob())
     await exo.dispatcher.fanOut(payload, { runAgain: this.getJob().attemptsStarted > 1 })
   }
 

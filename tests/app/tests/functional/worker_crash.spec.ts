@@ -1,12 +1,37 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
+import type { TestContext } from '@japa/runner/core'
 import { WebhookDelivery } from 'adonis-exo'
+import env from '#start/env'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { runningWorker, startWorker } from '#tests/helpers/worker'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+
+/**
+ * A receiver on loopback, closed after the test, that answers only when the
+ * test says so, and an order saved for the subscription to it.
+ */
+async function heldRequests(cleanup: TestContext['cleanup']) {
+  const requests: IncomingMessage[] = []
+  const responses: ServerResponse[] = []
+  const server = createServer((request, response) => {
+    requests.push(request)
+    responses.push(response)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanup(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
+  const user = await createUser()
+  const subscription = await subscribe(user, url)
+  const saveOrder = () => Order.create({ userId: user.id, total: 1, status: 'new' })
+  return { requests, responses, subscription, saveOrder }
+}
 
 test.group('Worker crash | an attempt cut short by a killed worker is sent again', (group) => {
   group.each.teardown(deleteSubscriptions)
@@ -15,28 +40,17 @@ test.group('Worker crash | an attempt cut short by a killed worker is sent again
     assert,
     cleanup,
   }) => {
-    const requests: IncomingMessage[] = []
-    // The first request is left hanging: the worker is killed while it waits.
-    const server = createServer((request, response) => {
-      requests.push(request)
-      if (requests.length > 1) response.end('ok')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    cleanup(() => {
-      server.closeAllConnections()
-      server.close()
-    })
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
-    const user = await createUser()
-    const subscription = await subscribe(user, url)
+    const { requests, responses, subscription, saveOrder } = await heldRequests(cleanup)
 
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    // The first request is left hanging: the worker is killed while it waits.
+    await saveOrder()
     while (requests.length === 0) await sleep(10)
     await runningWorker.current!.kill()
     await startWorker()
 
     for (let tries = 0; tries < 600 && requests.length < 2; tries++) await sleep(50)
     assert.lengthOf(requests, 2, 'BullMQ gave the stalled job to the new worker')
+    responses[1].end('ok')
     const [cut, resent] = requests
     assert.equal(resent.headers['webhook-id'], cut.headers['webhook-id'])
     assert.notEqual(resent.headers['x-exo-delivery'], cut.headers['x-exo-delivery'])
@@ -55,5 +69,36 @@ test.group('Worker crash | an attempt cut short by a killed worker is sent again
     assert.equal(attempt!.subscriptionId, subscription.id)
     await subscription.refresh()
     assert.equal(subscription.failureCount, 0, 'an interruption is not the receiver’s failure')
+  })
+})
+
+test.group('Worker stop | SIGTERM lets the attempt under way finish', (group) => {
+  group.each.teardown(deleteSubscriptions)
+
+  test('the attempt under way is logged as sent, sent once, and the worker exits by itself', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { requests, responses, subscription, saveOrder } = await heldRequests(cleanup)
+
+    // A worker of the orders' queue alone: every queue it listens to runs Exo's jobs
+    await runningWorker.current!.stop()
+    const worker = await startWorker({ queues: [env.get('EXO_QUEUE', 'exo-webhooks')] })
+    cleanup(async () => {
+      await startWorker()
+    })
+
+    await saveOrder()
+    while (requests.length === 0) await sleep(10)
+    const stopped = worker.stop()
+    await sleep(300)
+    responses[0].end('ok')
+
+    const { killed } = await stopped
+    assert.isFalse(killed, 'the worker exited on SIGTERM')
+    assert.lengthOf(requests, 1, 'the attempt was not sent again')
+    const attempts = await WebhookDelivery.query().where('subscription_id', subscription.id)
+    assert.lengthOf(attempts, 1)
+    assert.equal(attempts[0].status, 'success')
   })
 })

@@ -70,19 +70,25 @@ export async function startWorker(
       await exited
     },
     /**
-     * bull-queue's shutdown closes its queues but not its workers, so a
-     * worker that has not exited shortly after SIGTERM is killed.
+     * Stops the worker as a process manager does: SIGTERM, then SIGKILL if
+     * it has not exited within 3 s (a bull-queue worker that never ran an
+     * Exo job stays open). Tells whether it had to be killed.
      */
     async stop() {
       started.delete(worker)
+      let killed = false
       if (child.exitCode === null) {
         const exited = once(child, 'exit')
         child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+        const timer = setTimeout(() => {
+          killed = true
+          child.kill('SIGKILL')
+        }, 3000)
         await exited
         clearTimeout(timer)
       }
       log.end()
+      return { killed }
     },
   }
   runningWorker.current = worker

@@ -1,0 +1,23 @@
+import type { Job, Worker } from 'bullmq'
+
+/**
+ * The bull-queue workers of this process that have run Exo's jobs.
+ * bull-queue keeps no handle on the workers it starts, and when the app
+ * terminates it closes its queues only, so the database would close under
+ * the attempts under way. A job run by a worker holds that worker as its
+ * `queue` (protected in BullMQ's types): Exo closes those workers itself
+ * first, which lets their jobs finish and log their attempts, and takes no
+ * new ones.
+ */
+export class RunningWorkers {
+  #workers = new Set<Worker>()
+
+  note(job: Job) {
+    this.#workers.add((job as unknown as { queue: Worker }).queue)
+  }
+
+  async close() {
+    await Promise.all([...this.#workers].map((worker) => worker.close()))
+    this.#workers.clear()
+  }
+}
