@@ -4,13 +4,6 @@ import { median, round } from '../stats.js'
 
 type OrderModel = BenchContext['models']['PlainOrder'] | BenchContext['models']['Order']
 
-/**
- * Creates per side before the measured rounds. After a single round of 1,000,
- * Exo's side still ran 10 to 15 % slower in the next seven rounds than later
- * (the plain side's rounds were level), in each of four runs.
- */
-const WARM_UP_CREATES = 8000
-
 interface Side {
   name: 'plain' | 'exo'
   model: OrderModel
@@ -55,6 +48,8 @@ export interface SaveOverheadOptions {
   count: number
   /** When set, the creates run in transactions of this many */
   perTransaction?: number
+  /** Rounds per side before the measured ones */
+  warmUpRounds: number
 }
 
 /**
@@ -67,7 +62,7 @@ export interface SaveOverheadOptions {
 export async function saveOverhead(
   ctx: BenchContext,
   userId: number,
-  { rounds, count, perTransaction }: SaveOverheadOptions
+  { rounds, count, perTransaction, warmUpRounds }: SaveOverheadOptions
 ) {
   const sides: Side[] = [
     { name: 'plain', model: ctx.models.PlainOrder },
@@ -81,7 +76,6 @@ export async function saveOverhead(
   const results: Record<Side['name'], number[]> = { plain: [], exo: [] }
   await ctx.exoQueue.pause()
   try {
-    const warmUpRounds = Math.ceil(WARM_UP_CREATES / (count * (perTransaction ?? 1)))
     for (const side of sides) await run(side, count * warmUpRounds)
     for (let index = 0; index < rounds; index++) {
       const order = index % 2 === 0 ? sides : [...sides].reverse()
