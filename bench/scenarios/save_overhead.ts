@@ -1,4 +1,5 @@
 import { monotonicMs } from '../clock.js'
+import { cpuPerEvent, medianCpu, type CpuUse } from '../cpu.js'
 import { drained, type BenchContext } from '../host_app.js'
 import { median, round } from '../stats.js'
 
@@ -74,12 +75,19 @@ export async function saveOverhead(
       : timeCreates(side.model, userId, times)
 
   const results: Record<Side['name'], number[]> = { plain: [], exo: [] }
+  const cpu: Record<Side['name'], CpuUse[]> = { plain: [], exo: [] }
   await ctx.exoQueue.pause()
   try {
     for (const side of sides) await run(side, count * warmUpRounds)
     for (let index = 0; index < rounds; index++) {
       const order = index % 2 === 0 ? sides : [...sides].reverse()
-      for (const side of order) results[side.name].push(await run(side, count))
+      for (const side of order) {
+        const measured = await cpuPerEvent(ctx.cpu, count * (perTransaction ?? 1), () =>
+          run(side, count)
+        )
+        results[side.name].push(measured.result)
+        cpu[side.name].push(measured.cpu)
+      }
     }
   } finally {
     await ctx.exoQueue.resume()
@@ -98,6 +106,7 @@ export async function saveOverhead(
       [`exo_${unit}`]: round(exo, 1),
       [`plain_${perSecond}`]: round(1e6 / plain, 1),
       [`exo_${perSecond}`]: round(1e6 / exo, 1),
+      cpu_ms_per_create: { plain: medianCpu(cpu.plain), exo: medianCpu(cpu.exo) },
       rounds: results.plain.map((value, index) => ({
         [`plain_${unit}`]: round(value, 1),
         [`exo_${unit}`]: round(results.exo[index], 1),
