@@ -1,5 +1,6 @@
 import vine, { errors } from '@vinejs/vine'
 import type { MessagesProviderContact, SchemaTypes } from '@vinejs/vine/types'
+import { findReservedKey } from '../../reserved_keys.js'
 import { TRIGGERS } from '../../types.js'
 
 /**
@@ -14,10 +15,26 @@ const fieldPathMessages: MessagesProviderContact = {
   },
 }
 
+/**
+ * A validator that names its fields by path and refuses, before anything
+ * else, keys that reach a prototype at any depth of its input.
+ */
 function compile<Schema extends SchemaTypes>(schema: Schema) {
   const validator = vine.compile(schema)
   validator.messagesProvider = fieldPathMessages
+  const validate = validator.validate.bind(validator)
+  validator.validate = (async (data: unknown, ...options: []) => {
+    refuseReservedKeys(data)
+    return validate(data, ...options)
+  }) as typeof validator.validate
   return validator
+}
+
+function refuseReservedKeys(data: unknown) {
+  const path = findReservedKey(data)
+  if (path === null) return
+  const message = `The ${path} field is not allowed: no key may be named __proto__, constructor or prototype`
+  invalid(path, 'reserved_key', message)
 }
 
 /** Header names the package sets itself, or that HTTP owns */

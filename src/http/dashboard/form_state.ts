@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import { withoutReservedKeys } from '../../reserved_keys.js'
 
 const FLASH_KEY = 'exo_form'
 
@@ -31,7 +32,10 @@ export function flashForm(
     errors[field] ??= []
     errors[field].push(message)
   }
-  const kept = Object.fromEntries(Object.entries(input).filter(([key]) => !UNKEPT_FIELDS.has(key)))
+  // Kept in the session, whose values go through lodash: no prototype-reaching key goes there
+  const kept = withoutReservedKeys(
+    Object.fromEntries(Object.entries(input).filter(([key]) => !UNKEPT_FIELDS.has(key)))
+  )
   ctx.session.flash(FLASH_KEY, { input: kept, errors } satisfies FlashedForm)
 }
 

@@ -34,7 +34,8 @@ function list(value: unknown) {
 /** `Name: value` lines */
 function headers(value: unknown, problems: Problem[]) {
   if (typeof value !== 'string') return value ?? {}
-  const parsed: Record<string, string> = {}
+  // Without a prototype, a `__proto__` line is a key like any other, for the validator to refuse
+  const parsed: Record<string, string> = Object.create(null)
   value.split('\n').forEach((line, index) => {
     if (line.trim() === '') return
     const colon = line.indexOf(':')

@@ -82,6 +82,7 @@ const HOSTILE_STRINGS = [
   '<script>alert(1)</script>',
   '__proto__',
   'constructor',
+  'prototype',
   'toString',
   'NaN',
   'Infinity',
@@ -651,6 +652,8 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
       fc.asyncProperty(sent, async ({ params, query, body }) => {
         const status = await send(base, token, spec, { method, route, params, query, body })
         counts.set(status, (counts.get(status) ?? 0) + 1)
+        const polluted = Object.keys(Object.prototype)
+        if (polluted.length > 0) throw new Error(`Object.prototype gained ${polluted.join(', ')}`)
       }),
       // Each operation its own stream of inputs, all derived from the run's seed
       { numRuns, seed: seedFor(operation), endOnFailure: false }
@@ -698,6 +701,19 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
       // Years PostgreSQL cannot compare
       ['POST', replay, { body: json({ since: '-000001-01-01T00:00:00Z' }) }, 422],
       ['POST', replay, { body: json({ since: '0000-01-01' }) }, 422],
+      // Lucid's lodash.merge followed constructor.prototype into Object.prototype
+      [
+        'POST',
+        '/webhooks',
+        { body: json({ ...valid, metadata: { constructor: { prototype: { pp: '1' } } } }) },
+        422,
+      ],
+      [
+        'PATCH',
+        `/webhooks/${ids.mutable}`,
+        { body: json({ headers: { constructor: { prototype: { pp: '1' } } } }) },
+        422,
+      ],
       // Lucid's dirty check (fast-deep-equal) called these keys as methods
       ['PATCH', `/webhooks/${ids.mutable}`, { body: json({ metadata: { toString: 1 } }) }, 200],
       ['PATCH', `/webhooks/${ids.mutable}`, { body: json({ metadata: { valueOf: 2 } }) }, 200],
