@@ -4,7 +4,7 @@ import { Queue } from 'bullmq'
 import type { ApplicationService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { CpuMeter } from './cpu.js'
-import { EXO_QUEUE, RAW_QUEUE, type Receiver, type Settings } from './processes.js'
+import { EXO_REDIS_QUEUE, RAW_QUEUE, type Receiver, type Settings } from './processes.js'
 
 /**
  * What the scenarios work with: the host app booted in this process (as its
@@ -51,7 +51,7 @@ export async function loadModels() {
 export function queues(redisPort: number) {
   const connection = { host: '127.0.0.1', port: redisPort }
   return {
-    exoQueue: new Queue(EXO_QUEUE, { connection }),
+    exoQueue: new Queue(EXO_REDIS_QUEUE, { connection }),
     rawQueue: new Queue(RAW_QUEUE, { connection }),
   }
 }

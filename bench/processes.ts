@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Queue } from 'bullmq'
 import { PrivateRedis } from '../tests/app/tests/helpers/redis_server.js'
+import { namespaceOf } from '../src/define_config.js'
 
 /** The host app the benchmark runs: the one the test suite runs */
 export const APP_ROOT = fileURLToPath(new URL('../tests/app/', import.meta.url))
@@ -39,6 +40,8 @@ const PROFILING =
     : []
 
 export const EXO_QUEUE = 'exo-webhooks'
+/** The Exo queue as Redis and `queue:listen` name it: under the host app's namespace */
+export const EXO_REDIS_QUEUE = `${await namespaceOf(new URL('../tests/app/', import.meta.url))}.${EXO_QUEUE}`
 export const RAW_QUEUE = 'raw-webhooks'
 
 export type ReceiverCommand =
@@ -228,15 +231,19 @@ async function workersListening(queueName: string, count: number, redisPort: num
 export async function startExoWorkers(count: number, env: Record<string, string>) {
   const workers = Array.from({ length: count }, (_, index) =>
     track(
-      spawn(process.execPath, [...PROFILING, 'ace.js', 'queue:listen', `--queue=${EXO_QUEUE}`], {
-        cwd: BUILD_ROOT,
-        env: { ...process.env, ...env },
-        stdio: logTo(`exo-worker-${index + 1}`),
-      }),
+      spawn(
+        process.execPath,
+        [...PROFILING, 'ace.js', 'queue:listen', `--queue=${EXO_REDIS_QUEUE}`],
+        {
+          cwd: BUILD_ROOT,
+          env: { ...process.env, ...env },
+          stdio: logTo(`exo-worker-${index + 1}`),
+        }
+      ),
       `Exo worker ${index + 1}`
     )
   )
-  await workersListening(EXO_QUEUE, count, Number(env.QUEUE_REDIS_PORT))
+  await workersListening(EXO_REDIS_QUEUE, count, Number(env.QUEUE_REDIS_PORT))
   return workers
 }
 

@@ -225,7 +225,11 @@ start_processes() {
   start_child mail "$ROOT" env DEMO_SMTP_PORT="$SMTP_PORT_DEMO" node scripts/demo_smtp.mjs
   start_child web "$APP" env PORT="$WEB_PORT" \
     node --import=ts-node-maintained/register/esm bin/server.ts
-  start_child worker "$APP" node ace queue:listen --queue="$EXO_QUEUE" --queue="$EXO_QUEUE-notes"
+  # Queues live on Redis under the app's namespace, its package name (a valid one already)
+  local namespace
+  namespace="$(node -p "require('$APP/package.json').name")"
+  start_child worker "$APP" node ace queue:listen --queue="$namespace.$EXO_QUEUE" \
+    --queue="$namespace.$EXO_QUEUE-notes"
 }
 
 # A child that has exited, if any: its name on stdout.

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { configProvider } from '@adonisjs/core'
 import string from '@adonisjs/core/helpers/string'
 import type { ConfigProvider } from '@adonisjs/core/types'
@@ -28,6 +29,23 @@ function assertFunction(key: string, value: unknown) {
   }
 }
 
+const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,63}$/
+
+/**
+ * The app's package name as a namespace (`@acme/shop` → `acme-shop`), or
+ * `app` when it has none.
+ */
+export async function namespaceOf(appRoot: URL): Promise<string> {
+  const text = await readFile(new URL('package.json', appRoot), 'utf8').catch(() => '{}')
+  const name = (JSON.parse(text) as { name?: unknown }).name
+  const slug = (typeof name === 'string' ? name : '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|-+$/g, '')
+    .slice(0, 64)
+  return slug || 'app'
+}
+
 function assertPath(key: string, value: string) {
   if (!/^\/[\w\-/]*$/.test(value) || value.length < 2) {
     throw new E_INVALID_CONFIG([key, `must be a URL path such as "/exo", got "${value}"`])
@@ -55,6 +73,13 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
     throw new E_INVALID_CONFIG(['queue', 'must be a queue name made of letters, digits, - _ .'])
   }
 
+  if (config.namespace !== undefined && !NAMESPACE.test(config.namespace)) {
+    throw new E_INVALID_CONFIG([
+      'namespace',
+      'must be 1 to 64 lowercase letters, digits, - or _, starting with a letter or digit',
+    ])
+  }
+
   const delivery = config.delivery ?? {}
   const backoff = (delivery.backoff ?? DEFAULT_BACKOFF).map((step, index) =>
     toMilliseconds(`delivery.backoff.${index}`, step)
@@ -71,7 +96,7 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
     throw new E_INVALID_CONFIG(['delivery.timeout', 'must be longer than 0'])
   }
 
-  const resolved: ResolvedExoConfig = {
+  const resolved: Omit<ResolvedExoConfig, 'namespace'> = {
     userModel: config.userModel,
     isAdmin: config.isAdmin ?? (() => false),
     resources: config.resources as ResolvedExoConfig['resources'],
@@ -91,5 +116,8 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
     notifications: { from: config.notifications?.from },
   }
 
-  return configProvider.create(async () => resolved)
+  return configProvider.create(async (app) => ({
+    ...resolved,
+    namespace: config.namespace ?? (await namespaceOf(app.appRoot)),
+  }))
 }

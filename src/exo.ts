@@ -25,7 +25,9 @@ import { pruneOlderThan } from './events/retention.js'
 import { EventRecorder } from './events/recorder.js'
 import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
-import { PipelineQueue } from './queue/pipeline_queue.js'
+import { appIdentity } from './queue/app_identity.js'
+import { ForeignJobs } from './queue/foreign_jobs.js'
+import { namespacedQueue, PipelineQueue } from './queue/pipeline_queue.js'
 import { RunningWorkers } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
 import { ResourceRegistry } from './resources/registry.js'
@@ -54,6 +56,7 @@ export class Exo {
   readonly sender: Sender
   readonly sweeper: Sweeper
   readonly workers = new RunningWorkers()
+  readonly foreignJobs: ForeignJobs
   readonly subscriptions: SubscriptionService
   readonly auth: ExoAuthManager
   #tokens?: Promise<ApiTokens>
@@ -73,19 +76,21 @@ export class Exo {
     private environment: string,
     emitter: EmitterService,
     app: ApplicationService,
-    logger: LoggerService
+    logger: LoggerService,
+    identity: string
   ) {
     const notifier = new DisabledNotifier(app, config)
     const events = new LifecycleEvents(emitter, logger)
     this.#db = db
     this.#redis = redis
-    this.#changes = new SubscriptionChangeListener(redis as RedisOptions)
+    this.queue = new PipelineQueue(redis, { name: config.namespace, identity })
+    this.#changes = new SubscriptionChangeListener(redis as RedisOptions, this.queue.changesChannel)
+    this.foreignJobs = new ForeignJobs(identity, (message) => logger.warn(message))
     const attempts = new AttemptLog()
     const planFor = (resource: string) => this.planFor(resource)
 
     this.registry = new ResourceRegistry(config.resources)
     this.outbox = new Outbox(db)
-    this.queue = new PipelineQueue(redis)
     this.sender = new Sender(config.delivery.timeout, config.delivery.allowPrivateNetworks)
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
     this.sweeper = new Sweeper(db, this.outbox, this.queue, (resource) => this.queueFor(resource), {
@@ -144,6 +149,7 @@ export class Exo {
     const queueConfig = app.config.get<{ defaultConnection: ConnectionOptions }>('queue')
     const emitter = await app.container.make('emitter')
     const logger = await app.container.make('logger')
+    const encryption = await app.container.make('encryption')
     return new Exo(
       config,
       db,
@@ -151,7 +157,8 @@ export class Exo {
       app.nodeEnvironment,
       emitter,
       app,
-      logger
+      logger,
+      appIdentity(encryption)
     )
   }
 
@@ -189,8 +196,25 @@ export class Exo {
    * first use, so workers never open it.
    */
   get loginLimiter(): LoginLimiter {
-    this.#loginLimiter ??= new LoginLimiter(this.#redis as RedisOptions)
+    this.#loginLimiter ??= new LoginLimiter(
+      this.#redis as RedisOptions,
+      `exo:${this.config.namespace}:login`
+    )
     return this.#loginLimiter
+  }
+
+  /**
+   * The app's queues as Redis names them, the configured one first: what
+   * `node ace queue:listen --queue=` takes to run this app's jobs.
+   */
+  async queueNames(): Promise<string[]> {
+    const resources = await this.registry.all()
+    const queues = [...resources.values()].map(
+      (resource) => resource.model.webhookQueue ?? this.config.queue
+    )
+    return [...new Set([this.config.queue, ...queues])].map((queue) =>
+      namespacedQueue(this.config.namespace, queue)
+    )
   }
 
   /**

@@ -40,6 +40,11 @@ export interface ExoConfig<User = any> {
   isAdmin?: (user: User) => boolean
   resources: LazyImport<NormalizeConstructor<WebhookableModel> | WebhookableModel>[]
   prefix?: { api?: string; dashboard?: string }
+  /**
+   * What sets this app's queues and Redis keys apart from those of other apps
+   * on the same Redis; by default the app's package name.
+   */
+  namespace?: string
   queue?: string
   delivery?: {
     timeout?: Duration
@@ -60,6 +65,7 @@ export interface ResolvedExoConfig {
   isAdmin: (user: any) => boolean
   resources: LazyImport<WebhookableModel>[]
   prefix: { api: string; dashboard: string }
+  namespace: string
   queue: string
   delivery: {
     timeout: number

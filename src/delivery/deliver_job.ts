@@ -13,6 +13,7 @@ export default class DeliverJob extends Job {
 
   async handle(payload: DeliverPayload) {
     const exo = await app.container.make('exo.manager')
+    if (exo.foreignJobs.isForeign(payload)) return exo.foreignJobs.leave(this.getJob())
     exo.workers.note(this.getJob())
     await exo.deliverer.deliver(payload.deliveryIds)
   }

@@ -12,6 +12,7 @@ export default class FanOutJob extends Job {
 
   async handle(payload: FanOutPayload) {
     const exo = await app.container.make('exo.manager')
+    if (exo.foreignJobs.isForeign(payload)) return exo.foreignJobs.leave(this.getJob())
     exo.workers.note(this.getJob())
     await exo.dispatcher.fanOut(payload, { runAgain: this.getJob().attemptsStarted > 1 })
   }

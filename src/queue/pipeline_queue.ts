@@ -1,7 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 import { chunks, groupBy } from '../batcher.js'
 import type { EventRecord } from '../types.js'
-import { SUBSCRIPTION_CHANGES } from './subscription_changes.js'
 
 /**
  * Job names are the module specifiers bull-queue's workers import. Package
@@ -15,6 +14,8 @@ export const DELIVER_JOB = 'adonis-exo/jobs/deliver'
  * Events to fan out.
  */
 export interface FanOutPayload {
+  /** The identity of the app that queued the job (app_identity.ts) */
+  app?: string
   /** Events in the outbox, by id */
   eventIds?: string[]
   /** The outbox batch holding `eventIds` until they are fanned out */
@@ -30,6 +31,7 @@ export interface QueuedFanOut {
 }
 
 export interface DeliverPayload {
+  app?: string
   deliveryIds: string[]
 }
 
@@ -86,9 +88,29 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
+ * Where an app's jobs and keys live on a Redis that other apps may share.
+ */
+export interface QueueNamespace {
+  /** Prefixes the app's queue names and Redis keys */
+  name: string
+  /** Carried by every job, checked by the worker that takes it */
+  identity: string
+}
+
+/**
+ * The name on Redis of an app's queue: the namespace, a dot, the queue
+ * (`shop.exo-webhooks`), which is what `queue:listen --queue=` takes.
+ */
+export function namespacedQueue(namespace: string, queue: string) {
+  return `${namespace}.${queue}`
+}
+
+/**
  * The Redis side of the pipeline: events waiting to be fanned out and
  * attempts waiting to be sent. Producers fail fast when Redis is away so a
- * save never hangs; the outbox and the sweeper make up for it.
+ * save never hangs; the outbox and the sweeper make up for it. Queues are
+ * named here as the app configures them and live on Redis under its
+ * namespace.
  */
 export class PipelineQueue {
   #queues = new Map<string, Queue>()
@@ -98,13 +120,19 @@ export class PipelineQueue {
 
   constructor(
     private connection: ConnectionOptions,
+    private namespace: QueueNamespace,
     private timeoutMs = 2000
   ) {}
+
+  /** The app's Redis channel for announcing subscription changes */
+  get changesChannel() {
+    return `exo:${this.namespace.name}:subscriptions:changed`
+  }
 
   queue(name: string): Queue {
     let queue = this.#queues.get(name)
     if (!queue) {
-      queue = new Queue(name, {
+      queue = new Queue(namespacedQueue(this.namespace.name, name), {
         connection: { ...(this.connection as object), enableOfflineQueue: false },
       })
       queue.on('error', () => {})
@@ -125,7 +153,7 @@ export class PipelineQueue {
       items.map(({ queue, payload, jobId }) => ({
         queue,
         name: FAN_OUT_JOB,
-        data: payload,
+        data: { ...payload, app: this.namespace.identity } satisfies FanOutPayload,
         opts: { ...JOB_OPTIONS, ...options, jobId },
       }))
     )
@@ -139,7 +167,10 @@ export class PipelineQueue {
       jobs.map((job) => ({
         queue: job.queue,
         name: DELIVER_JOB,
-        data: { deliveryIds: job.deliveryIds } satisfies DeliverPayload,
+        data: {
+          app: this.namespace.identity,
+          deliveryIds: job.deliveryIds,
+        } satisfies DeliverPayload,
         opts: { ...JOB_OPTIONS, jobId: job.id, delay: Math.max(0, job.delay) },
       }))
     )
@@ -202,13 +233,19 @@ export class PipelineQueue {
   }
 
   /**
-   * Takes the lock `name` of a queue, shared by every process on its Redis,
+   * Takes the lock `name` of a queue, shared by every process of the app,
    * for `ttlMs`, so periodic work runs in one worker at a time.
    */
   async tryLock(queue: string, name: string, ttlMs: number): Promise<boolean> {
     const client = await this.#redis(queue)
     const taken = await withTimeout(
-      client.set(`exo:lock:${name}:${queue}`, String(process.pid), 'PX', ttlMs, 'NX'),
+      client.set(
+        `exo:${this.namespace.name}:lock:${this.namespace.identity}:${name}:${queue}`,
+        String(process.pid),
+        'PX',
+        ttlMs,
+        'NX'
+      ),
       this.timeoutMs
     )
     return taken === 'OK'
@@ -220,7 +257,7 @@ export class PipelineQueue {
    */
   async announceSubscriptionsChanged(queue: string) {
     const client = await this.#redis(queue)
-    await withTimeout(client.publish(SUBSCRIPTION_CHANGES, ''), this.timeoutMs)
+    await withTimeout(client.publish(this.changesChannel, ''), this.timeoutMs)
   }
 
   async #redis(queueName: string): Promise<RedisClient> {

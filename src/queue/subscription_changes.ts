@@ -1,8 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
 
-/** The Redis channel subscription changes are announced on */
-export const SUBSCRIPTION_CHANGES = 'exo:subscriptions:changed'
-
 /**
  * Hears of subscription changes announced on Redis, on a connection of its
  * own, opened when first asked. `generation()` moves with every change heard
@@ -14,7 +11,11 @@ export class SubscriptionChangeListener {
   #listening = false
   #generation = 0
 
-  constructor(private connection: RedisOptions) {}
+  /** `channel`: the app's, where subscription changes are announced */
+  constructor(
+    private connection: RedisOptions,
+    private channel: string
+  ) {}
 
   generation(): number | null {
     this.#redis ??= this.#listen()
@@ -36,7 +37,7 @@ export class SubscriptionChangeListener {
     redis.on('close', () => (this.#listening = false))
     redis.on('ready', async () => {
       try {
-        await redis.subscribe(SUBSCRIPTION_CHANGES)
+        await redis.subscribe(this.channel)
         // Whatever was announced while not listening is unknown: start over
         this.#generation++
         this.#listening = true

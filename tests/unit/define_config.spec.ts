@@ -1,3 +1,4 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { test } from '@japa/runner'
 import { AppFactory } from '@adonisjs/core/factories/app'
 import type { ApplicationService } from '@adonisjs/core/types'
@@ -43,12 +44,31 @@ test.group('defineConfig', () => {
     assert.equal(config.prefix.api, '/hooks-api')
   })
 
+  test('the namespace is the app package name as a slug unless set', async ({ assert }) => {
+    const root = new URL(`../../tmp/namespace-${process.pid}/`, import.meta.url)
+    await mkdir(root, { recursive: true })
+    const app = new AppFactory().create(root) as ApplicationService
+    const namespace = async (config: ExoConfig) => {
+      const resolved = await defineConfig(config).resolver(app)
+      return resolved.namespace
+    }
+
+    assert.equal(await namespace(BASE), 'app', 'no package.json')
+    await writeFile(new URL('package.json', root), JSON.stringify({ name: '@Acme/Shop_EU' }))
+    assert.equal(await namespace(BASE), 'acme-shop_eu')
+    assert.equal(await namespace({ ...BASE, namespace: 'staging' }), 'staging')
+    await rm(root, { recursive: true })
+  })
+
   const mistakes: [string, Partial<ExoConfig> & Record<string, unknown>][] = [
     ['userModel', { userModel: 'User' as any }],
     ['isAdmin', { isAdmin: true as any }],
     ['resources', { resources: {} as any }],
     ['resources.1', { resources: [async () => ({ default: {} as any }), 'Order' as any] }],
     ['queue', { queue: 'exo webhooks' }],
+    ['namespace', { namespace: 'Shop' }],
+    ['namespace', { namespace: 'shop.eu' }],
+    ['namespace', { namespace: '' }],
     ['delivery.timeout', { delivery: { timeout: 'soon' } }],
     ['delivery.timeout', { delivery: { timeout: 0 } }],
     ['delivery.backoff.2', { delivery: { backoff: ['0s', '30s', 'later'] } }],

@@ -27,24 +27,25 @@ export default class SessionController {
   async store(ctx: HttpContext) {
     const { email, password } = await loginValidator.validate(ctx.request.all())
     const exo = await exoManager()
+    // X-Forwarded-For's when the host trusts the proxy (config/app.ts `http.trustProxy`):
+    // only the per-address limits depend on it
     const ip = ctx.request.ip()
 
-    const wait = await exo.loginLimiter.retryAfter(email, ip)
-    if (wait > 0) return this.#tooManyAttempts(ctx, wait)
-
     const User = await exo.userModel()
-    let user
-    try {
-      user = await User.verifyCredentials(email, password)
-    } catch (error) {
-      if (!(error instanceof authErrors.E_INVALID_CREDENTIALS)) throw error
-      const blocked = await exo.loginLimiter.recordFailure(email, ip)
-      if (blocked > 0) return this.#tooManyAttempts(ctx, blocked)
+    const [throttle, user] = await exo.loginLimiter.penalize(email, ip, async () => {
+      try {
+        return await User.verifyCredentials(email, password)
+      } catch (error) {
+        if (error instanceof authErrors.E_INVALID_CREDENTIALS) return null
+        throw error
+      }
+    })
+    if (throttle) return this.#tooManyAttempts(ctx, throttle.response.availableIn)
+    if (!user) {
       flashForm(ctx, [{ field: 'form', message: 'The email or the password is wrong' }])
       return ctx.response.redirect().toRoute('exo.login')
     }
 
-    await exo.loginLimiter.clear(email, ip)
     // The guard also gives the session a new id: no session fixation
     await exo.auth.createAuthenticator(ctx).use('exo_web').login(user)
     const intended = ctx.session.pull(INTENDED_URL_KEY)
@@ -61,9 +62,9 @@ export default class SessionController {
     return ctx.response.redirect().toRoute('exo.login')
   }
 
-  #tooManyAttempts(ctx: HttpContext, retryAfterMs: number) {
-    const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000))
-    ctx.response.header('retry-after', String(Math.ceil(retryAfterMs / 1000)))
+  #tooManyAttempts(ctx: HttpContext, retryAfterSeconds: number) {
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60))
+    ctx.response.header('retry-after', String(retryAfterSeconds))
     return this.dashboard.render(ctx, 'pages/login', { tooManyAttempts: { minutes } }, 429)
   }
 }

@@ -19,6 +19,21 @@ async function signInStatus(page: Page, email: string, password: string) {
   return response.status()
 }
 
+/**
+ * Posts the login form as a client behind a proxy would, claiming the
+ * address `forwardedFor` (the test server trusts loopback's X-Forwarded-For,
+ * as a starter app does); returns the answer, its redirects not followed.
+ */
+async function signInFrom(page: Page, forwardedFor: string, email: string, password: string) {
+  if (pathOf(page) !== '/exo/login') await page.goto('/exo/login')
+  const csrf = await page.locator('input[name=_csrf]').inputValue()
+  return page.request.post('/exo/login', {
+    form: { _csrf: csrf, email, password },
+    headers: { 'x-forwarded-for': forwardedFor },
+    maxRedirects: 0,
+  })
+}
+
 /** Where the dashboard sends the page now: the login when signed out */
 async function dashboardLandsOn(page: Page) {
   await page.goto('/exo/dashboard')
@@ -110,13 +125,49 @@ test.group('Dashboard | signing in and out', () => {
     // The count is kept in Redis, for every web process to share
     const redis = new Redis({ host: '127.0.0.1', port: env.get('QUEUE_REDIS_PORT') })
     cleanup(() => redis.quit().then(() => {}))
-    const keys = await redis.keys('exo:login*')
+    const keys = await redis.keys('exo:*login:*')
     assert.include(keys.join(' '), user.email.toLowerCase())
 
     // Another email from the same address is not blocked
     const other = await visitor(cleanup)
     await signIn(page, other.user.email)
     assert.equal(pathOf(page), '/exo/dashboard')
+  })
+
+  test('a new X-Forwarded-For for each guess does not reset the count', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { user, page } = await visitor(cleanup)
+    const statuses = []
+    for (let guess = 1; guess <= 30; guess++) {
+      const answer = await signInFrom(page, `198.51.100.${guess}`, user.email, `wrong-${guess}`)
+      statuses.push(answer.status())
+    }
+    assert.deepEqual(statuses.slice(0, 9), Array(9).fill(302), 'the first 9 failures')
+    assert.deepEqual(statuses.slice(9), Array(21).fill(429), 'the tenth locks the account')
+
+    const right = await signInFrom(page, '203.0.113.7', user.email, 'secret-password')
+    assert.equal(right.status(), 429, 'the right password, from yet another address')
+    assert.isAbove(Number(right.headers()['retry-after']), 14 * 60)
+    assert.equal(await dashboardLandsOn(page), '/exo/login')
+  })
+
+  test('a locked account stays locked from a new address', async ({ assert, cleanup }) => {
+    const { user, page } = await visitor(cleanup)
+    // 5 failures from the browser's own address block it there, 5 more from another lock the account
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await signInStatus(page, user.email, `wrong-${attempt}`)
+    }
+    for (let attempt = 6; attempt <= 10; attempt++) {
+      await signInFrom(page, '198.51.100.1', user.email, `wrong-${attempt}`)
+    }
+
+    const answer = await signInFrom(page, '203.0.113.9', user.email, 'secret-password')
+    assert.equal(answer.status(), 429)
+    assert.include(await answer.text(), 'Too many failed sign-ins')
+    assert.equal(await signInStatus(page, user.email, 'secret-password'), 429)
+    assert.equal(await dashboardLandsOn(page), '/exo/login')
   })
 
   test('signing out ends the dashboard session', async ({ assert, cleanup }) => {

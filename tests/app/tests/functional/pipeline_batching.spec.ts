@@ -11,12 +11,13 @@ import Order from '#models/order'
 import { createUser, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+import { redisQueue } from '#tests/helpers/worker'
 
 /**
  * The ids of the jobs the Exo queue's workers complete while the test runs.
  */
 async function completedJobs(cleanup: (close: () => Promise<void>) => void) {
-  const events = new QueueEvents(env.get('EXO_QUEUE', 'exo-webhooks'), {
+  const events = new QueueEvents(redisQueue(env.get('EXO_QUEUE', 'exo-webhooks')), {
     connection: app.config.get('queue.defaultConnection'),
   })
   await events.waitUntilReady()

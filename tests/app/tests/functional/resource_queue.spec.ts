@@ -9,13 +9,16 @@ import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { attemptsOf, deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+import { redisQueue } from '#tests/helpers/worker'
 
 /**
  * Watches which jobs a queue's workers complete, from the events BullMQ
  * streams in Redis.
  */
 async function watchCompleted(queue: string) {
-  const events = new QueueEvents(queue, { connection: app.config.get('queue.defaultConnection') })
+  const events = new QueueEvents(redisQueue(queue), {
+    connection: app.config.get('queue.defaultConnection'),
+  })
   await events.waitUntilReady()
   const completed: string[] = []
   events.on('completed', ({ jobId }) => completed.push(jobId))

@@ -24,7 +24,7 @@ async function announcements(cleanup: TestContext['cleanup']) {
   cleanup(() => listener.disconnect())
   let heard = 0
   listener.on('message', () => heard++)
-  await listener.subscribe('exo:subscriptions:changed')
+  await listener.subscribe(exo.queue.changesChannel)
   // Announcements travel on a connection of their own: let those sent arrive
   return async () => {
     await sleep(100)

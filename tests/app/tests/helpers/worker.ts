@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import app from '@adonisjs/core/services/app'
-import env from '#start/env'
+import exo from 'adonis-exo/services/main'
 
 export type Worker = Awaited<ReturnType<typeof startWorker>>
 
@@ -24,19 +25,34 @@ export function workerEventsLog() {
 }
 
 /**
+ * The name Redis (and `queue:listen`) knows a queue of the app by: under
+ * the app's namespace.
+ */
+export function redisQueue(queue: string) {
+  return `${exo.config.namespace}.${queue}`
+}
+
+/**
  * Starts `node ace queue:listen` in a child process, as a host app runs its
  * workers, and resolves once it listens. By default it takes the Exo queues
- * (the configured one and the notes' own) with the run's environment.
+ * (the configured one and the notes' own) with the run's environment;
+ * `queues` are named as config/exo.ts and the models name them. Given the
+ * `root` of another app, it runs that app's worker on `redisQueues`.
  */
 export async function startWorker(
-  options: { queues?: string[]; env?: Record<string, string> } = {}
+  options: {
+    queues?: string[]
+    env?: Record<string, string>
+    root?: URL
+    redisQueues?: string[]
+  } = {}
 ) {
-  const queue = env.get('EXO_QUEUE', 'exo-webhooks')
-  const queues = options.queues ?? [queue, `${queue}-notes`]
-  const log = createWriteStream(app.tmpPath(`worker-${process.pid}.log`), { flags: 'a' })
+  const queues = options.redisQueues ?? options.queues?.map(redisQueue) ?? (await exo.queueNames())
+  const root = options.root ?? app.appRoot
+  const log = createWriteStream(new URL(`tmp/worker-${process.pid}.log`, root), { flags: 'a' })
   const flags = queues.map((name) => `--queue=${name}`)
   const child = spawn(process.execPath, ['ace.js', 'queue:listen', ...flags], {
-    cwd: app.appRoot,
+    cwd: fileURLToPath(root),
     env: {
       ...process.env,
       NODE_ENV: 'test',
@@ -91,7 +107,7 @@ export async function startWorker(
       return { killed }
     },
   }
-  runningWorker.current = worker
+  if (!options.root) runningWorker.current = worker
   started.add(worker)
   return worker
 }
