@@ -4,7 +4,13 @@ export { defineConfig } from './src/define_config.js'
 export { Webhookable } from './src/resources/webhookable.js'
 export * as errors from './src/errors.js'
 export { Exo } from './src/exo.js'
-export { ExoSigner, type Signer } from './src/delivery/signer.js'
+export { ExoSigner, type Signer, type SignedMessage } from './src/delivery/signer.js'
+export {
+  ScheduleBackoff,
+  retryAfterMs,
+  type BackoffStrategy,
+  type FailedAttempt,
+} from './src/delivery/schedule.js'
 export { WebhookSubscription } from './src/models/webhook_subscription.js'
 export { WebhookEvent } from './src/models/webhook_event.js'
 export { WebhookDelivery } from './src/models/webhook_delivery.js'

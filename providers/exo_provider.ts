@@ -14,6 +14,8 @@ declare module '@adonisjs/core/types' {
 
 export default class ExoProvider {
   #exo?: Exo
+  /** Whether this process is bull-queue's `queue:listen` */
+  #listening = false
 
   constructor(protected app: ApplicationService) {}
 
@@ -38,7 +40,7 @@ export default class ExoProvider {
     })
     // Before the providers shut down, while the database is still open
     this.app.terminating(async () => {
-      await this.#exo?.workers.close()
+      await this.#exo?.stopWorkers()
       await this.#exo?.recorder.close()
     })
   }
@@ -90,6 +92,7 @@ export default class ExoProvider {
     const ace = await this.app.container.make('ace')
     ace.executing(async (command) => {
       if ((command.constructor as typeof BaseCommand).commandName !== 'queue:listen') return
+      this.#listening = true
       const exo = await this.app.container.make('exo.manager')
       exo.sweeper.start(exo.config.queue, 15_000)
     })
@@ -97,5 +100,9 @@ export default class ExoProvider {
 
   async shutdown() {
     await this.#exo?.close()
+    // bull-queue closes its queues but not its workers, and a worker that never ran an
+    // Exo job (so Exo could not close it) keeps its Redis connection, and the process,
+    // open for good: with the app terminated, nothing of Exo's is under way any more
+    if (this.#listening) setTimeout(() => process.exit(), 2000).unref()
   }
 }

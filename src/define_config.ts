@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { configProvider } from '@adonisjs/core'
 import string from '@adonisjs/core/helpers/string'
 import type { ConfigProvider } from '@adonisjs/core/types'
+import type { BackoffStrategy } from './delivery/schedule.js'
+import { ExoSigner, type Signer } from './delivery/signer.js'
 import { E_INVALID_CONFIG } from './errors.js'
 import type { Duration, ExoConfig, ResolvedExoConfig } from './types.js'
 
@@ -27,6 +29,48 @@ function assertFunction(key: string, value: unknown) {
   if (typeof value !== 'function') {
     throw new E_INVALID_CONFIG([key, 'must be a function'])
   }
+}
+
+/**
+ * Whether `value` is an object (a class instance, not the class) with these methods.
+ */
+function hasMethods(value: unknown, methods: string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  )
+}
+
+/**
+ * `delivery.backoff`: the steps in milliseconds, or the app's own strategy as is.
+ */
+function resolveBackoff(backoff: Duration[] | BackoffStrategy): number[] | BackoffStrategy {
+  if (Array.isArray(backoff)) {
+    const steps = backoff.map((step, index) => toMilliseconds(`delivery.backoff.${index}`, step))
+    if (steps.length === 0) {
+      throw new E_INVALID_CONFIG(['delivery.backoff', 'must have at least one step'])
+    }
+    return steps
+  }
+  if (!hasMethods(backoff, ['firstDelay', 'nextDelay'])) {
+    throw new E_INVALID_CONFIG([
+      'delivery.backoff',
+      'must be a list of durations, one per attempt, or a BackoffStrategy: an object with firstDelay() and nextDelay() methods',
+    ])
+  }
+  return backoff
+}
+
+function resolveSigner(signer: Signer | undefined): Signer {
+  if (signer === undefined) return new ExoSigner()
+  if (!hasMethods(signer, ['sign'])) {
+    throw new E_INVALID_CONFIG([
+      'delivery.signer',
+      'must be a Signer: an object with a sign(message, secrets) method, such as new ExoSigner()',
+    ])
+  }
+  return signer
 }
 
 const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,63}$/
@@ -81,12 +125,8 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
   }
 
   const delivery = config.delivery ?? {}
-  const backoff = (delivery.backoff ?? DEFAULT_BACKOFF).map((step, index) =>
-    toMilliseconds(`delivery.backoff.${index}`, step)
-  )
-  if (backoff.length === 0) {
-    throw new E_INVALID_CONFIG(['delivery.backoff', 'must have at least one step'])
-  }
+  const backoff = resolveBackoff(delivery.backoff ?? DEFAULT_BACKOFF)
+  const signer = resolveSigner(delivery.signer)
   const autoDisableAfter = delivery.autoDisableAfter ?? 20
   if (!Number.isInteger(autoDisableAfter) || autoDisableAfter < 1) {
     throw new E_INVALID_CONFIG(['delivery.autoDisableAfter', 'must be a whole number above 0'])
@@ -108,6 +148,7 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
     delivery: {
       timeout,
       backoff,
+      signer,
       autoDisableAfter,
       allowPrivateNetworks: delivery.allowPrivateNetworks === true,
       requireHttps: delivery.requireHttps === true,

@@ -2,7 +2,7 @@ import { debuglog } from 'node:util'
 import type { ApplicationService, EmitterService, LoggerService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
-import type { ConnectionOptions } from 'bullmq'
+import { Worker, type ConnectionOptions, type WorkerOptions } from 'bullmq'
 import type { RedisOptions } from 'ioredis'
 import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
 import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
@@ -12,9 +12,8 @@ import type { DeliveryPlan } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
 import { DisabledNotifier } from './delivery/disabled_notifier.js'
 import { OutcomeRecorder } from './delivery/outcome.js'
-import { ScheduleBackoff } from './delivery/schedule.js'
+import { backoffStrategy } from './delivery/schedule.js'
 import { Sender } from './delivery/sender.js'
-import { ExoSigner } from './delivery/signer.js'
 import { EventDispatcher } from './events/dispatcher.js'
 import { draftFromRow, eventFromRow } from './events/event_record.js'
 import { EventsFake } from './events/events_fake.js'
@@ -27,6 +26,7 @@ import { Sweeper } from './events/sweeper.js'
 import { SubscriptionMatcher } from './events/subscription_matcher.js'
 import { appIdentity } from './queue/app_identity.js'
 import { ForeignJobs } from './queue/foreign_jobs.js'
+import { runJob } from './queue/job_handlers.js'
 import { namespacedQueue, PipelineQueue } from './queue/pipeline_queue.js'
 import { RunningWorkers } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
@@ -63,6 +63,8 @@ export class Exo {
   #loginLimiter?: LoginLimiter
   #db: Database
   #redis: ConnectionOptions
+  #workerOptions: Partial<WorkerOptions>
+  #logger: LoggerService
   #changes: SubscriptionChangeListener
   #plans = new Map<string, Promise<DeliveryPlan>>()
   /** Looked up once per model class, since `record` runs on every save */
@@ -77,12 +79,15 @@ export class Exo {
     emitter: EmitterService,
     app: ApplicationService,
     logger: LoggerService,
-    identity: string
+    identity: string,
+    workerOptions: Partial<WorkerOptions> = {}
   ) {
     const notifier = new DisabledNotifier(app, config)
     const events = new LifecycleEvents(emitter, logger)
     this.#db = db
     this.#redis = redis
+    this.#workerOptions = workerOptions
+    this.#logger = logger
     this.queue = new PipelineQueue(redis, { name: config.namespace, identity })
     this.#changes = new SubscriptionChangeListener(redis as RedisOptions, this.queue.changesChannel)
     this.foreignJobs = new ForeignJobs(identity, (message) => logger.warn(message))
@@ -102,7 +107,7 @@ export class Exo {
       db,
       attempts,
       this.outbox,
-      new ExoSigner(),
+      config.delivery.signer,
       this.sender,
       new OutcomeRecorder(
         db,
@@ -146,7 +151,10 @@ export class Exo {
 
   static async create(app: ApplicationService, config: ResolvedExoConfig) {
     const db = await app.container.make('lucid.db')
-    const queueConfig = app.config.get<{ defaultConnection: ConnectionOptions }>('queue')
+    const queueConfig = app.config.get<{
+      defaultConnection: ConnectionOptions
+      worker?: Partial<WorkerOptions>
+    }>('queue')
     const emitter = await app.container.make('emitter')
     const logger = await app.container.make('logger')
     const encryption = await app.container.make('encryption')
@@ -158,7 +166,8 @@ export class Exo {
       emitter,
       app,
       logger,
-      appIdentity(encryption)
+      appIdentity(encryption),
+      queueConfig.worker
     )
   }
 
@@ -218,6 +227,37 @@ export class Exo {
   }
 
   /**
+   * Starts workers on the app's queues in this process (`node ace exo:work`),
+   * `concurrency` jobs at once on each, and the sweeper; they stop when the
+   * app terminates. Resolves with the queues once the workers listen.
+   */
+  async work(options: { concurrency?: number } = {}): Promise<string[]> {
+    const queues = await this.queueNames()
+    const workers = queues.map((queue) => {
+      const worker = new Worker(queue, (job) => runJob(this, job), {
+        ...this.#workerOptions,
+        connection: this.#redis,
+        concurrency: options.concurrency ?? this.#workerOptions.concurrency ?? 20,
+      })
+      worker.on('error', (error) => this.#logger.error(`adonis-exo worker: ${error.message}`))
+      this.workers.add(worker)
+      return worker
+    })
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()))
+    this.sweeper.start(this.config.queue, 15_000)
+    return queues
+  }
+
+  /**
+   * Closes this process's workers, the attempts under way finishing first.
+   */
+  async stopWorkers() {
+    if (this.workers.count === 0) return
+    this.#logger.info('adonis-exo is stopping its workers: the attempts under way finish first')
+    await this.workers.close()
+  }
+
+  /**
    * The queue a resource's events and attempts go through.
    */
   async queueFor(resourceName: string): Promise<string> {
@@ -234,7 +274,7 @@ export class Exo {
     if (!plan) {
       plan = this.registry.find(resourceName).then((resource) => ({
         queue: resource?.model.webhookQueue ?? this.config.queue,
-        backoff: new ScheduleBackoff(resource?.backoff ?? this.config.delivery.backoff),
+        backoff: backoffStrategy(resource?.backoff ?? this.config.delivery.backoff),
       }))
       this.#plans.set(resourceName, plan)
     }

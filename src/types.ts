@@ -1,5 +1,7 @@
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
+import type { BackoffStrategy } from './delivery/schedule.js'
+import type { Signer } from './delivery/signer.js'
 
 /**
  * The model changes a resource can turn into webhook events.
@@ -48,7 +50,15 @@ export interface ExoConfig<User = any> {
   queue?: string
   delivery?: {
     timeout?: Duration
-    backoff?: Duration[]
+    /**
+     * When attempts are due: one step per attempt, or a strategy of your own.
+     */
+    backoff?: Duration[] | BackoffStrategy
+    /**
+     * Makes the signature headers of every request; by default `ExoSigner`
+     * (`X-Exo-Signature` and `webhook-signature`).
+     */
+    signer?: Signer
     autoDisableAfter?: number
     allowPrivateNetworks?: boolean
     requireHttps?: boolean
@@ -69,7 +79,9 @@ export interface ResolvedExoConfig {
   queue: string
   delivery: {
     timeout: number
-    backoff: number[]
+    /** The steps in milliseconds, or the configured strategy */
+    backoff: number[] | BackoffStrategy
+    signer: Signer
     autoDisableAfter: number
     allowPrivateNetworks: boolean
     requireHttps: boolean

@@ -1,15 +1,22 @@
 import type { SendResult } from './sender.js'
 
+/** What a failed attempt got back: its status (null without one) and response headers */
+export type FailedAttempt = Pick<SendResult, 'httpStatus' | 'responseHeaders'>
+
 /**
- * When the attempt after `attempt` is due, as a delay from now, or null when
- * the schedule has no attempt left.
+ * When attempts are due, in milliseconds from now. `config/exo.ts` takes one
+ * as `delivery.backoff` in place of a list of steps.
  */
 export interface BackoffStrategy {
+  /** The delay of an event's first attempt, from its fan-out */
   firstDelay(): number
-  nextDelay(
-    attempt: number,
-    result?: Pick<SendResult, 'httpStatus' | 'responseHeaders'>
-  ): number | null
+  /**
+   * The delay of the attempt after `attempt` (attempts count from 1), from
+   * the end of `attempt`, or null when there is none. Without `result` it
+   * asks only whether that next attempt is part of the schedule (`0`: the
+   * first): an interrupted attempt is sent again at once when it is.
+   */
+  nextDelay(attempt: number, result?: FailedAttempt): number | null
 }
 
 /**
@@ -41,7 +48,7 @@ export class ScheduleBackoff implements BackoffStrategy {
     return this.steps[0]
   }
 
-  nextDelay(attempt: number, result?: Pick<SendResult, 'httpStatus' | 'responseHeaders'>) {
+  nextDelay(attempt: number, result?: FailedAttempt) {
     if (attempt >= this.steps.length) return null
     if (result?.httpStatus === 429 || result?.httpStatus === 503) {
       const asked = retryAfterMs(result.responseHeaders?.['retry-after'])
@@ -50,4 +57,12 @@ export class ScheduleBackoff implements BackoffStrategy {
     const step = this.steps[attempt]
     return Math.round(step + step * 0.1 * this.random())
   }
+}
+
+/**
+ * The strategy of a `delivery.backoff` (or a model's `webhookBackoff`): a
+ * list of steps in milliseconds is a `ScheduleBackoff`, a strategy is itself.
+ */
+export function backoffStrategy(backoff: number[] | BackoffStrategy): BackoffStrategy {
+  return Array.isArray(backoff) ? new ScheduleBackoff(backoff) : backoff
 }

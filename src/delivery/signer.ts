@@ -35,8 +35,11 @@ export function standardSignature(
 }
 
 /**
- * Produces the signature headers of a request. The first secret is the
- * current one; any others are still valid during a rotation grace period.
+ * Produces the signature headers of a request, added after its other
+ * headers. `config/exo.ts` takes one as `delivery.signer`, in place of the
+ * default `ExoSigner` and its contract headers: a signer that keeps those
+ * calls `ExoSigner`. The first secret is the current one; any others are
+ * still valid during a rotation grace period.
  */
 export interface Signer {
   sign(message: SignedMessage, secrets: string[]): Record<string, string>

@@ -1,16 +1,24 @@
 import type { Job, Worker } from 'bullmq'
 
 /**
- * The bull-queue workers of this process that have run Exo's jobs.
- * bull-queue keeps no handle on the workers it starts, and when the app
- * terminates it closes its queues only, so the database would close under
- * the attempts under way. A job run by a worker holds that worker as its
- * `queue` (protected in BullMQ's types): Exo closes those workers itself
- * first, which lets their jobs finish and log their attempts, and takes no
- * new ones.
+ * The workers of this process that run Exo's jobs: those `exo:work` starts,
+ * and the bull-queue workers that have run one. bull-queue keeps no handle
+ * on the workers it starts, and when the app terminates it closes its queues
+ * only, so the database would close under the attempts under way. A job run
+ * by a worker holds that worker as its `queue` (protected in BullMQ's
+ * types). Exo closes these workers first when the app terminates, which
+ * lets their jobs finish and log their attempts, and takes no new ones.
  */
 export class RunningWorkers {
   #workers = new Set<Worker>()
+
+  get count() {
+    return this.#workers.size
+  }
+
+  add(worker: Worker) {
+    this.#workers.add(worker)
+  }
 
   note(job: Job) {
     this.#workers.add((job as unknown as { queue: Worker }).queue)

@@ -3,6 +3,8 @@ import { test } from '@japa/runner'
 import { AppFactory } from '@adonisjs/core/factories/app'
 import type { ApplicationService } from '@adonisjs/core/types'
 import { defineConfig } from '../../src/define_config.js'
+import type { BackoffStrategy } from '../../src/delivery/schedule.js'
+import { ExoSigner, type Signer } from '../../src/delivery/signer.js'
 import type { ExoConfig } from '../../src/types.js'
 
 const BASE: ExoConfig = {
@@ -20,7 +22,9 @@ test.group('defineConfig', () => {
     const config = await resolve(BASE)
     assert.deepEqual(config.prefix, { api: '/exo-api', dashboard: '/exo' })
     assert.equal(config.queue, 'exo-webhooks')
-    assert.deepEqual(config.delivery, {
+    const { signer, ...delivery } = config.delivery
+    assert.instanceOf(signer, ExoSigner)
+    assert.deepEqual(delivery, {
       timeout: 30_000,
       backoff: [0, 30_000, 120_000, 600_000, 3_600_000],
       autoDisableAfter: 20,
@@ -42,6 +46,19 @@ test.group('defineConfig', () => {
     assert.deepEqual(config.delivery.backoff, [0, 1000, 2500, 0])
     assert.equal(config.retention, 2 * 24 * 3600 * 1000)
     assert.equal(config.prefix.api, '/hooks-api')
+  })
+
+  test('a signer and a backoff strategy of the app are kept as given', async ({ assert }) => {
+    const signer: Signer = { sign: () => ({ 'X-Acme-Signature': 'sig' }) }
+    const backoff: BackoffStrategy = { firstDelay: () => 0, nextDelay: () => null }
+    const config = await resolve({ ...BASE, delivery: { signer, backoff } })
+    assert.strictEqual(config.delivery.signer, signer)
+    assert.strictEqual(config.delivery.backoff, backoff)
+
+    class ExoAndAcme extends ExoSigner {}
+    const subclass = new ExoAndAcme()
+    const extended = await resolve({ ...BASE, delivery: { signer: subclass } })
+    assert.strictEqual(extended.delivery.signer, subclass)
   })
 
   test('the namespace is the app package name as a slug unless set', async ({ assert }) => {
@@ -73,6 +90,13 @@ test.group('defineConfig', () => {
     ['delivery.timeout', { delivery: { timeout: 0 } }],
     ['delivery.backoff.2', { delivery: { backoff: ['0s', '30s', 'later'] } }],
     ['delivery.backoff', { delivery: { backoff: [] } }],
+    ['delivery.backoff', { delivery: { backoff: '30s' as any } }],
+    ['delivery.backoff', { delivery: { backoff: { firstDelay: () => 0 } as any } }],
+    ['delivery.backoff', { delivery: { backoff: class {} as any } }],
+    ['delivery.signer', { delivery: { signer: 'hmac' as any } }],
+    ['delivery.signer', { delivery: { signer: {} as any } }],
+    ['delivery.signer', { delivery: { signer: ExoSigner as any } }],
+    ['delivery.signer', { delivery: { signer: null as any } }],
     ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 0 } }],
     ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 2.5 } }],
     ['retention', { retention: -1 }],

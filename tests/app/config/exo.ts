@@ -1,6 +1,7 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
-import { defineConfig } from 'adonis-exo'
+import { createHmac } from 'node:crypto'
+import { defineConfig, type BackoffStrategy, type Signer } from 'adonis-exo'
 
 /**
  * The failure policy is the contract's unless EXO_BACKOFF (comma-separated
@@ -14,6 +15,26 @@ const backoff = env
   .map((step) => step.trim())
   .filter(Boolean)
 
+/**
+ * EXO_TEST_DELIVERY=custom swaps in a signer and a backoff of the app's own,
+ * for the workers of tests/functional/custom_signer_backoff.spec.ts: one
+ * `X-Acme-Signature` (HMAC of `<timestamp>.<body>`) in place of Exo's
+ * signature headers, and three attempts, each retry at once.
+ */
+const custom = env.get('EXO_TEST_DELIVERY') === 'custom'
+
+const acmeSigner: Signer = {
+  sign({ timestamp, body }, [secret]) {
+    const hmac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')
+    return { 'X-Acme-Signature': `t=${timestamp},v1=${hmac}` }
+  },
+}
+
+const immediateRetries: BackoffStrategy = {
+  firstDelay: () => 0,
+  nextDelay: (attempt) => (attempt < 3 ? 0 : null),
+}
+
 export default defineConfig({
   userModel: () => import('#models/user'),
   isAdmin: (user) => user.isAdmin === true,
@@ -22,7 +43,12 @@ export default defineConfig({
   queue: env.get('EXO_QUEUE', 'exo-webhooks'),
   delivery: {
     timeout: env.get('EXO_DELIVERY_TIMEOUT', '30s'),
-    backoff: backoff.length > 0 ? backoff : ['0s', '30s', '2m', '10m', '1h'],
+    backoff: custom
+      ? immediateRetries
+      : backoff.length > 0
+        ? backoff
+        : ['0s', '30s', '2m', '10m', '1h'],
+    signer: custom ? acmeSigner : undefined,
     autoDisableAfter: env.get('EXO_AUTO_DISABLE_AFTER', 20),
     allowPrivateNetworks: env.get('EXO_ALLOW_PRIVATE_NETWORKS', false),
     requireHttps: app.inProduction,

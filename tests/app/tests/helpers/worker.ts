@@ -45,13 +45,17 @@ export async function startWorker(
     env?: Record<string, string>
     root?: URL
     redisQueues?: string[]
+    /** `exo:work` (on the app's queues), rather than bull-queue's `queue:listen` */
+    exoWork?: boolean
   } = {}
 ) {
   const queues = options.redisQueues ?? options.queues?.map(redisQueue) ?? (await exo.queueNames())
   const root = options.root ?? app.appRoot
   const log = createWriteStream(new URL(`tmp/worker-${process.pid}.log`, root), { flags: 'a' })
-  const flags = queues.map((name) => `--queue=${name}`)
-  const child = spawn(process.execPath, ['ace.js', 'queue:listen', ...flags], {
+  const command = options.exoWork
+    ? ['exo:work']
+    : ['queue:listen', ...queues.map((name) => `--queue=${name}`)]
+  const child = spawn(process.execPath, ['ace.js', ...command], {
     cwd: fileURLToPath(root),
     env: {
       ...process.env,
@@ -68,7 +72,7 @@ export async function startWorker(
     const timer = setTimeout(() => reject(new Error('The worker did not start in 30s')), 30_000)
     child.stdout.on('data', (chunk: Buffer) => {
       log.write(chunk)
-      if (chunk.toString().includes('processing started')) {
+      if (/processing started|Exo workers listening/.test(chunk.toString())) {
         clearTimeout(timer)
         resolve()
       }
@@ -77,6 +81,21 @@ export async function startWorker(
   })
 
   const worker = {
+    /** Resolves once the worker writes a line matching `pattern` to its output */
+    printed(pattern: RegExp) {
+      return new Promise<void>((resolve) => {
+        const listener = (chunk: Buffer) => {
+          if (!pattern.test(chunk.toString())) return
+          child.stdout.off('data', listener)
+          resolve()
+        }
+        child.stdout.on('data', listener)
+      })
+    },
+    /** Sends SIGTERM, as a process manager does, without waiting */
+    terminate() {
+      child.kill('SIGTERM')
+    },
     /** Kills the worker as a crash or an OOM killer would */
     async kill() {
       started.delete(worker)
@@ -87,8 +106,8 @@ export async function startWorker(
     },
     /**
      * Stops the worker as a process manager does: SIGTERM, then SIGKILL if
-     * it has not exited within 3 s (a bull-queue worker that never ran an
-     * Exo job stays open). Tells whether it had to be killed.
+     * it has not exited within 10 s, the most the contract gives a worker.
+     * Tells whether it had to be killed.
      */
     async stop() {
       started.delete(worker)
@@ -99,7 +118,7 @@ export async function startWorker(
         const timer = setTimeout(() => {
           killed = true
           child.kill('SIGKILL')
-        }, 3000)
+        }, 10_000)
         await exited
         clearTimeout(timer)
       }

@@ -1,0 +1,25 @@
+import type { Job } from 'bullmq'
+import type { Exo } from '../exo.js'
+import {
+  DELIVER_JOB,
+  FAN_OUT_JOB,
+  type DeliverPayload,
+  type FanOutPayload,
+} from './pipeline_queue.js'
+
+/**
+ * Runs one of Exo's jobs, whichever worker took it (`exo:work`'s own, or
+ * bull-queue's through the job classes): a job of another app is left for
+ * it, a fan-out turns events into attempts, a delivery sends attempts.
+ */
+export async function runJob(exo: Exo, job: Job) {
+  const payload = job.data as FanOutPayload | DeliverPayload
+  if (exo.foreignJobs.isForeign(payload)) return exo.foreignJobs.leave(job)
+  if (job.name === FAN_OUT_JOB) {
+    await exo.dispatcher.fanOut(payload as FanOutPayload, { runAgain: job.attemptsStarted > 1 })
+  } else if (job.name === DELIVER_JOB) {
+    await exo.deliverer.deliver((payload as DeliverPayload).deliveryIds)
+  } else {
+    throw new Error(`adonis-exo: no handler for the job "${job.name}"`)
+  }
+}

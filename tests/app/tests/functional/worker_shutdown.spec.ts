@@ -1,0 +1,63 @@
+import { createServer, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { once } from 'node:events'
+import { test } from '@japa/runner'
+import Order from '#models/order'
+import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { runningWorker, startWorker } from '#tests/helpers/worker'
+
+/**
+ * A worker exits within 10 s of SIGTERM (what Docker and systemd send on
+ * every deploy), whether or not it has run a job, its attempts under way
+ * logged first. `stop()` sends SIGTERM and kills the worker only after 10 s.
+ */
+test.group('Workers | SIGTERM', (group) => {
+  group.each.teardown(deleteSubscriptions)
+  group.each.setup(async () => {
+    await runningWorker.current!.stop()
+    return async () => {
+      await startWorker()
+    }
+  })
+
+  test('an idle {$self} exits')
+    .with(['exo:work', 'queue:listen'])
+    .run(async ({ assert }, command) => {
+      const worker = await startWorker({ exoWork: command === 'exo:work' })
+      const { killed } = await worker.stop()
+      assert.isFalse(killed, `${command} exited by itself`)
+    })
+
+  test('exo:work lets the attempt under way finish and logs it before it exits', async ({
+    assert,
+    cleanup,
+  }) => {
+    const held: ServerResponse[] = []
+    const server = createServer((request, response) => {
+      request.resume()
+      held.push(response)
+      server.emit('held')
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    cleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as AddressInfo
+    const user = await createUser()
+    const subscription = await subscribe(user, `http://127.0.0.1:${port}/hook`)
+
+    const worker = await startWorker({ exoWork: true })
+    await Order.create({ userId: user.id, total: 3, status: 'new' })
+    await once(server, 'held')
+
+    const stopping = worker.printed(/stopping its workers/)
+    worker.terminate()
+    await stopping
+    held[0].end('ok')
+    const { killed } = await worker.stop()
+    assert.isFalse(killed)
+    const [attempt] = await attemptsOf(subscription.id, (attempts) => attempts.length > 0)
+    assert.equal(attempt.status, 'success', 'logged by the worker before it exited')
+    assert.equal(attempt.httpStatus, 200)
+  })
+})
