@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url'
 import { DateTime } from 'luxon'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
@@ -8,7 +9,7 @@ import { checkDestination, RefusedDestination } from '../delivery/destination_gu
 import { newEventId, preciseTimestamp } from '../events/event_record.js'
 import type { Outbox } from '../events/outbox.js'
 import { importDefault } from '../lazy_import.js'
-import { invalid, isReservedHeader } from '../http/api/validators.js'
+import { checkHeaderName, invalid, oneOf } from '../http/api/validators.js'
 import { dbTime } from '../models/db_time.js'
 import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription, type SubscriptionAuth } from '../models/webhook_subscription.js'
@@ -42,6 +43,17 @@ function toAuth(auth: NonNullable<SubscriptionInput['auth']>): SubscriptionAuth 
 }
 
 /**
+ * The name of a subscription created without one: its URL's host, as a
+ * person reads it (`bücher.example`, `[2001:db8::1]`), without the port.
+ */
+function nameFromUrl(url: string) {
+  const { hostname } = new URL(url)
+  return Array.from(domainToUnicode(hostname) || hostname)
+    .slice(0, 255)
+    .join('')
+}
+
+/**
  * What users do with their subscriptions, whichever door they come through
  * (the API or the dashboard).
  */
@@ -60,15 +72,19 @@ export class SubscriptionService {
 
   async #checkInput(input: SubscriptionInput, resourceName: string) {
     const resource = await this.registry.find(resourceName)
-    if (!resource)
-      invalid('resource', 'registered', `"${resourceName}" is not a registered resource`)
+    if (!resource) {
+      const resources = await this.registry.all()
+      const registered = [...resources.keys()]
+      const message =
+        registered.length > 0
+          ? `The resource field must be ${oneOf(registered)}: "${resourceName}" is not a registered resource`
+          : `"${resourceName}" is not a registered resource, and this app registers none`
+      invalid('resource', 'registered', message)
+    }
     input.events?.forEach((event, index) => {
       if (!resource.triggers.includes(event)) {
-        invalid(
-          `events.${index}`,
-          'trigger',
-          `The ${resourceName} resource has no ${event} trigger`
-        )
+        const message = `The events.${index} field must be ${oneOf(resource.triggers)}: the ${resourceName} resource has no ${event} trigger`
+        invalid(`events.${index}`, 'trigger', message)
       }
     })
     if (
@@ -76,29 +92,15 @@ export class SubscriptionService {
       this.config.delivery.requireHttps &&
       new URL(input.url).protocol !== 'https:'
     ) {
-      invalid('url', 'https', 'The url must use https')
+      invalid('url', 'https', 'The url must use https: this app refuses plain http')
     }
     if (input.url && !this.config.delivery.allowPrivateNetworks) {
       await this.#checkDestination(input.url)
     }
     for (const name of Object.keys(input.headers ?? {})) {
-      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/.test(name)) {
-        invalid(
-          `headers.${name}`,
-          'headerName',
-          "Header names are letters, digits and !#$%&'*+-.^_`|~"
-        )
-      }
-      if (isReservedHeader(name))
-        invalid(`headers.${name}`, 'reserved', `The ${name} header is set by Exo`)
+      checkHeaderName(`headers.${name}`, name)
     }
-    if (input.secret_header && isReservedHeader(input.secret_header.name)) {
-      invalid(
-        'secret_header.name',
-        'reserved',
-        `The ${input.secret_header.name} header is set by Exo`
-      )
-    }
+    if (input.secret_header) checkHeaderName('secret_header.name', input.secret_header.name)
     if (input.metadata && JSON.stringify(input.metadata).length > METADATA_LIMIT) {
       invalid('metadata', 'maxSize', 'The metadata must be at most 8 KiB of JSON')
     }
@@ -141,7 +143,7 @@ export class SubscriptionService {
 
   async create(
     owner: LucidRow,
-    input: SubscriptionInput & { name: string; url: string; resource: string; events: Trigger[] }
+    input: SubscriptionInput & { url: string; resource: string; events: Trigger[] }
   ) {
     await this.#checkInput(input, input.resource)
     const subscription = new WebhookSubscription()
@@ -150,7 +152,7 @@ export class SubscriptionService {
     subscription.isActive = input.is_active ?? true
     subscription.secret = input.secret ?? generateSecret()
     subscription.updatedBy = Number(owner.$primaryKeyValue)
-    this.#assign(subscription, input)
+    this.#assign(subscription, { ...input, name: input.name ?? nameFromUrl(input.url) })
     await subscription.save()
     // Read back what the database kept: timestamps lose their milliseconds on some dialects
     await subscription.refresh()
@@ -159,7 +161,11 @@ export class SubscriptionService {
 
   async update(subscription: WebhookSubscription, input: SubscriptionInput, actor: LucidRow) {
     if (input.resource !== undefined && input.resource !== subscription.resource) {
-      invalid('resource', 'immutable', 'The resource of a subscription cannot be changed')
+      invalid(
+        'resource',
+        'immutable',
+        'The resource of a subscription cannot be changed: create another subscription instead'
+      )
     }
     await this.#checkInput(input, subscription.resource)
     this.#assign(subscription, input)

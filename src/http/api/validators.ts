@@ -3,14 +3,95 @@ import type { MessagesProviderContact, SchemaTypes } from '@vinejs/vine/types'
 import { findReservedKey } from '../../reserved_keys.js'
 import { TRIGGERS } from '../../types.js'
 
+type Message = (field: string, args: Record<string, any>) => string
+
+/** "a", "a or b", "a, b or c" */
+function alternatives(values: readonly string[]) {
+  if (values.length < 2) return values.join('')
+  return `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`
+}
+
+/** What a field must be among a few values: "a or b", "one of a, b, c" */
+export function oneOf(values: readonly string[]) {
+  return values.length > 2 ? `one of ${values.join(', ')}` : alternatives(values)
+}
+
+const AUTH_TYPES = ['basic', 'bearer'] as const
+const HEADER_NAME_TEXT = "1 to 100 letters, digits or !#$%&'*+-.^_`|~"
+const HEADER_VALUE_TEXT = 'at most 2000 visible ASCII characters or spaces, without line breaks'
+
+const chooseEvents: Message = () => `Choose at least one event: ${alternatives(TRIGGERS)}`
+const headerValueMessage: Message = (field) => `The ${field} field must be ${HEADER_VALUE_TEXT}`
+const wholeNumberMessage: Message = (field, { min, max }) =>
+  `The ${field} field must be a whole number from ${min} to ${max}`
+
+/**
+ * Messages that say what is allowed, by field (its path, `*` for any item
+ * or key) and rule, then by rule alone.
+ */
+const MESSAGES: Record<string, Message> = {
+  'name.minLength': (field) => `The ${field} field must not be blank`,
+  'events.required': chooseEvents,
+  'events.array': (field) => `The ${field} field must be an array of events, such as ["on_create"]`,
+  'events.array.minLength': chooseEvents,
+  'auth.object': (field) =>
+    `The ${field} field must be {"type": "basic", "username", "password"}, {"type": "bearer", "token"} or null`,
+  'auth.type.required': (field) => `The ${field} field must be ${oneOf(AUTH_TYPES)}`,
+  'auth.username.required': (field) => `The ${field} field is required for basic auth`,
+  'auth.username.regex': (field) => `The ${field} field must not contain a colon or a line break`,
+  'auth.password.required': (field) => `The ${field} field is required for basic auth`,
+  'auth.password.regex': headerValueMessage,
+  'auth.token.required': (field) => `The ${field} field is required for bearer auth`,
+  'auth.token.regex': headerValueMessage,
+  'headers.object': (field) =>
+    `The ${field} field must be an object of header names and values, such as {"X-Team": "a"}`,
+  'headers.*.regex': headerValueMessage,
+  'secret_header.object': (field) => `The ${field} field must be {"name", "value"} or null`,
+  'secret_header.name.regex': (field) => `The ${field} field must be ${HEADER_NAME_TEXT}`,
+  'secret_header.value.regex': headerValueMessage,
+  'notification_emails.array': (field) =>
+    `The ${field} field must be an array of email addresses, such as ["ops@example.com"]`,
+  'environments.array': (field) =>
+    `The ${field} field must be an array of environment names, such as ["production"]`,
+  'environments.*.regex': (field) =>
+    `The ${field} field must be an environment name: a letter, then up to 39 letters, digits, - or _`,
+  'secret.regex': (field) =>
+    `The ${field} field must be whsec_ followed by 32 to 88 base64 characters (A-Z, a-z, 0-9, + and /), then up to two =`,
+  'resource.regex': (field) => `The ${field} field must not contain a NUL character`,
+  'event_id.required': (field) => `The ${field} field is required when since is not given`,
+  'required': (field) => `The ${field} field is required`,
+  'string': (field) => `The ${field} field must be a string`,
+  'boolean': (field) => `The ${field} field must be true or false`,
+  'object': (field) => `The ${field} field must be an object`,
+  'array': (field) => `The ${field} field must be an array`,
+  'enum': (field, { choices }) => `The ${field} field must be ${oneOf(choices)}`,
+  'minLength': (field, { min }) =>
+    min === 1
+      ? `The ${field} field must not be empty`
+      : `The ${field} field must have at least ${min} characters`,
+  'maxLength': (field, { max }) => `The ${field} field must be at most ${max} characters long`,
+  'array.minLength': (field, { min }) => `The ${field} field must have at least ${min} items`,
+  'array.maxLength': (field, { max }) => `The ${field} field must have at most ${max} items`,
+  'record.maxLength': (field, { max }) => `The ${field} field must have at most ${max} keys`,
+  'distinct': (field) => `The ${field} field must not list the same value twice`,
+  'url': (field) => `The ${field} field must be a valid URL starting with http:// or https://`,
+  'email': (field) => `The ${field} field must be a valid email address, such as ops@example.com`,
+  'number': wholeNumberMessage,
+  'range': wholeNumberMessage,
+}
+
 /**
  * Names a field by its path in messages ("The notification_emails.1 field
- * must be a valid email address", not "The 1 field …"), through whichever
- * messages provider the app gave VineJS.
+ * must be a valid email address", not "The 1 field …") and says what is
+ * allowed; a rule it has no message for goes to whichever messages provider
+ * the app gave VineJS.
  */
 const fieldPathMessages: MessagesProviderContact = {
-  getMessage(message, rule, field, args) {
-    const named = Object.create(field, { name: { value: field.getFieldPath() } })
+  getMessage(message, rule, field, args = {}) {
+    const path = field.getFieldPath()
+    const own = [`${field.wildCardPath}.${rule}`, rule].find((key) => Object.hasOwn(MESSAGES, key))
+    if (own) return MESSAGES[own](path, args)
+    const named = Object.create(field, { name: { value: path } })
     return vine.messagesProvider.getMessage(message, rule, named, args)
   },
 }
@@ -58,12 +139,10 @@ const wholeNumber = vine.createRule((value, range: { min: number; max: number },
     typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')
       ? Number(value)
       : Number.NaN
-  if (!Number.isInteger(number)) {
-    return field.report('The {{ field }} field must be a whole number', 'number', field)
-  }
+  const message = wholeNumberMessage('{{ field }}', range)
+  if (!Number.isInteger(number)) return field.report(message, 'number', field, range)
   if (number < range.min || number > range.max) {
-    const message = `The {{ field }} field must be between ${range.min} and ${range.max}`
-    return field.report(message, 'range', field)
+    return field.report(message, 'range', field, range)
   }
   field.mutate(number, field)
 })
@@ -91,7 +170,7 @@ const url = vine
   .use(withoutCredentials())
 
 const auth = vine.object({
-  type: vine.enum(['basic', 'bearer'] as const),
+  type: vine.enum(AUTH_TYPES),
   username: vine
     .string()
     .maxLength(255)
@@ -136,6 +215,8 @@ const subscriptionFields = {
 export const createSubscriptionValidator = compile(
   vine.object({
     ...subscriptionFields,
+    // Absent, the URL's host names the subscription
+    name: subscriptionFields.name.optional(),
     description: subscriptionFields.description.optional(),
     is_active: subscriptionFields.is_active.optional(),
     headers: subscriptionFields.headers.optional(),
@@ -212,6 +293,21 @@ export function invalid(field: string, rule: string, message: string): never {
   throw new errors.E_VALIDATION_ERROR([{ field, rule, message }])
 }
 
-export function isReservedHeader(name: string) {
-  return RESERVED_HEADERS.test(name)
+/**
+ * Refuses a custom header name that is not an HTTP token, or that the
+ * package or HTTP sets itself. The names of `headers` are keys, which the
+ * schema cannot check.
+ */
+export function checkHeaderName(field: string, name: string) {
+  if (!HEADER_NAME.test(name)) {
+    invalid(field, 'headerName', `The header name "${name}" must be ${HEADER_NAME_TEXT}`)
+  }
+  if (RESERVED_HEADERS.test(name)) {
+    const reserved = 'Content-Type, Content-Length, Host, User-Agent, Webhook-* or X-Exo-*'
+    invalid(
+      field,
+      'reserved',
+      `The ${name} header is set by Exo: a custom header cannot be ${reserved}`
+    )
+  }
 }

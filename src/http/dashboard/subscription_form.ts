@@ -124,7 +124,8 @@ export async function validateSubscriptionForm<Output>(
   const problems: Problem[] = []
   const resource = stored?.resource ?? text(body.resource)
   const input = {
-    name: text(body.name),
+    // Blank when creating, the URL's host names it; an edit cannot blank it
+    name: stored && typeof body.name === 'string' ? body.name : text(body.name),
     description: text(body.description) ?? null,
     url: text(body.url),
     resource,

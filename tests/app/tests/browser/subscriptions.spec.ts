@@ -97,7 +97,7 @@ test.group('Dashboard | subscriptions', (group) => {
     assert.isTrue(await page.getByText('The subscription was not saved').isVisible())
     const fieldErrors = {
       url: /The url field must be a valid URL/,
-      events: /events/,
+      events: /Choose at least one event: on_create, on_update or on_delete/,
       headers: /Line 2 of the headers is not "Name: value"/,
       notification_emails: /The notification_emails.0 field must be a valid email address/,
       auth_token: /auth.token/,
@@ -118,6 +118,34 @@ test.group('Dashboard | subscriptions', (group) => {
 
     const list = await apiGet(client, token, '/webhooks')
     assert.deepEqual(list.body.data, [])
+  })
+
+  test('a name left blank is the URL’s host', async (context) => {
+    const { assert, client, cleanup } = context
+    const { token, page } = await signedInUser(cleanup)
+    await fillNewSubscription(page, { name: '', url: 'https://hooks.example.com:8443/x' })
+    await page.getByRole('button', { name: 'Create subscription' }).click()
+
+    const id = subscriptionIdOf(page)
+    assert.isTrue(await page.getByText('Subscription "hooks.example.com" created').isVisible())
+    const created = await apiGet(client, token, `/webhooks/${id}`)
+    assert.equal(created.body.name, 'hooks.example.com')
+  })
+
+  test('an edit cannot blank the name', async ({ assert, client, cleanup }) => {
+    const { page, id, api } = await withSubscription(cleanup, client)
+    await page.goto(`/exo/webhooks/${id}/edit`)
+    const name = page.getByLabel('Name', { exact: true })
+    assert.equal(await name.getAttribute('required'), '')
+    // What a browser without constraint validation, or a crafted request, sends
+    await name.evaluate((input) => input.removeAttribute('required'))
+    await name.fill('  ')
+    await page.getByRole('button', { name: 'Save changes' }).click()
+
+    assert.equal(pathOf(page), `/exo/webhooks/${id}/edit`)
+    assert.equal(await page.locator('#name-error').innerText(), 'The name field must not be blank')
+    const unchanged = await api()
+    assert.equal(unchanged.body.name, 'API hook')
   })
 
   test('without JavaScript, events of another resource are refused', async (context) => {

@@ -183,6 +183,155 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
   })
 })
 
+test.group('API | POST /webhooks without a name', (group) => {
+  group.each.teardown(deleteSubscriptions)
+
+  test("Exo's own body {url, resource, events} is a 201 named after the URL's host: {url}")
+    .with([
+      { url: 'https://hooks.example.com:8443/x', name: 'hooks.example.com' },
+      { url: '  https://Hooks.Example.com/x  ', name: 'hooks.example.com' },
+      { url: 'https://[2606:4700:4700::1111]:8443/x', name: '[2606:4700:4700::1111]' },
+      { url: 'http://[::1]/x', name: '[::1]' },
+      { url: 'https://xn--bcher-kva.example/x', name: 'bücher.example' },
+      { url: 'http://127.0.0.1:3333/hook', name: '127.0.0.1' },
+    ])
+    .run(async ({ client, assert }, { url, name }) => {
+      const { api } = await apiUser(client)
+      const response = await api
+        .post('/webhooks')
+        .json({ url, resource: 'order', events: ['on_create'] })
+
+      response.assertStatus(201)
+      assert.equal(response.body().name, name)
+      assert.equal(response.body().url, url.trim())
+      const stored = await WebhookSubscription.findOrFail(response.body().id)
+      assert.equal(stored.name, name)
+    })
+
+  test('a null name is an absent one', async ({ client, assert }) => {
+    const { api } = await apiUser(client)
+    const response = await api
+      .post('/webhooks')
+      .json(subscriptionBody('https://hooks.example.com/x', { name: null }))
+    response.assertStatus(201)
+    assert.equal(response.body().name, 'hooks.example.com')
+  })
+})
+
+test.group('API | a 422 says what is allowed', (group) => {
+  group.each.teardown(deleteSubscriptions)
+
+  /** Bodies whose one error is `field` by `rule`, with the message a person can act on */
+  const mistakes = [
+    {
+      title: 'empty events',
+      body: { events: [] },
+      field: 'events',
+      rule: 'array.minLength',
+      message: 'Choose at least one event: on_create, on_update or on_delete',
+    },
+    {
+      title: 'missing events',
+      body: { events: undefined },
+      field: 'events',
+      rule: 'required',
+      message: 'Choose at least one event: on_create, on_update or on_delete',
+    },
+    {
+      title: 'unknown trigger',
+      body: { events: ['on_create', 'on_save'] },
+      field: 'events.1',
+      rule: 'enum',
+      message: 'The events.1 field must be one of on_create, on_update, on_delete',
+    },
+    {
+      title: 'a trigger the resource does not declare',
+      body: { resource: 'note', events: ['on_create'] },
+      field: 'events.0',
+      rule: 'trigger',
+      message: 'The events.0 field must be on_delete: the note resource has no on_create trigger',
+    },
+    {
+      title: 'unknown resource',
+      body: { resource: 'invoice' },
+      field: 'resource',
+      rule: 'registered',
+      message: 'The resource field must be order or note: "invoice" is not a registered resource',
+    },
+    {
+      title: 'unknown auth type',
+      body: { auth: { type: 'digest' } },
+      field: 'auth.type',
+      rule: 'enum',
+      message: 'The auth.type field must be basic or bearer',
+    },
+    {
+      title: 'bearer auth without a token',
+      body: { auth: { type: 'bearer' } },
+      field: 'auth.token',
+      rule: 'required',
+      message: 'The auth.token field is required for bearer auth',
+    },
+    {
+      title: 'is_active not a boolean',
+      body: { is_active: 'yes' },
+      field: 'is_active',
+      rule: 'boolean',
+      message: 'The is_active field must be true or false',
+    },
+    {
+      title: 'header value with CR-LF',
+      body: { headers: { 'X-Team': 'a\r\nb' } },
+      field: 'headers.X-Team',
+      rule: 'regex',
+      message:
+        'The headers.X-Team field must be at most 2000 visible ASCII characters or spaces, without line breaks',
+    },
+    {
+      title: 'header name with a space',
+      body: { headers: { 'X Team': 'a' } },
+      field: 'headers.X Team',
+      rule: 'headerName',
+      message: 'The header name "X Team" must be 1 to 100 letters, digits or !#$%&\'*+-.^_`|~',
+    },
+    {
+      title: 'reserved header',
+      body: { headers: { Host: 'a' } },
+      field: 'headers.Host',
+      rule: 'reserved',
+      message:
+        'The Host header is set by Exo: a custom header cannot be Content-Type, Content-Length, Host, User-Agent, Webhook-* or X-Exo-*',
+    },
+    {
+      title: 'url of another scheme',
+      body: { url: 'ftp://example.com/hook' },
+      field: 'url',
+      rule: 'url',
+      message: 'The url field must be a valid URL starting with http:// or https://',
+    },
+    {
+      title: 'environment name',
+      body: { environments: ['prod uction'] },
+      field: 'environments.0',
+      rule: 'regex',
+      message:
+        'The environments.0 field must be an environment name: a letter, then up to 39 letters, digits, - or _',
+    },
+  ]
+
+  test('{title}')
+    .with(mistakes)
+    .run(async ({ client, assert }, { body, field, rule, message }) => {
+      const { api } = await apiUser(client)
+      const response = await api
+        .post('/webhooks')
+        .json(subscriptionBody('https://example.com/hook', body))
+
+      response.assertStatus(422)
+      assert.deepEqual(response.body().errors, [{ field, rule, message }])
+    })
+})
+
 test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (group) => {
   group.each.teardown(deleteSubscriptions)
 
@@ -197,7 +346,7 @@ test.group('API | POST /webhooks refuses invalid subscriptions with a 422', (gro
       'url with a username and password': { url: 'https://user:pass@example.com/hook' },
       'url with a username': { url: 'https://user@example.com/hook' },
     },
-    'name': { 'missing name': { name: undefined }, 'empty name': { name: '' } },
+    'name': { 'empty name': { name: '' }, 'blank name': { name: '   ' } },
     'resource': {
       'missing resource': { resource: undefined },
       'unregistered resource': { resource: 'invoice' },

@@ -193,6 +193,8 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
         body: { url: 'https://user:pass@example.com/hook' },
         field: 'url',
       },
+      { title: 'empty name', body: { name: '' }, field: 'name' },
+      { title: 'blank name', body: { name: '   ' }, field: 'name' },
       { title: 'empty events', body: { events: [] }, field: 'events' },
       { title: 'reserved header', body: { headers: { Host: 'x' } }, field: 'headers.Host' },
       { title: 'auth shape', body: { auth: { type: 'basic' } }, field: 'auth.username' },
@@ -217,7 +219,31 @@ test.group('API | PUT and PATCH /webhooks/:id', (group) => {
     })
     const response = await api.patch(`/webhooks/${note.id}`).json({ events: ['on_update'] })
     response.assertStatus(422)
-    assert.deepEqual(errorFields(response), ['events.0'])
+    assert.deepEqual(response.body().errors, [
+      {
+        field: 'events.0',
+        rule: 'trigger',
+        message: 'The events.0 field must be on_delete: the note resource has no on_update trigger',
+      },
+    ])
+  })
+
+  test('a blank name is refused by name; without a name, the name is kept', async ({
+    client,
+    assert,
+  }) => {
+    const { api, created: original } = await subscriptionWithEveryField(client, { name: 'CRM' })
+    const path = `/webhooks/${original.id}`
+
+    const blank = await api.patch(path).json({ name: ' ' })
+    blank.assertStatus(422)
+    assert.deepEqual(blank.body().errors, [
+      { field: 'name', rule: 'minLength', message: 'The name field must not be blank' },
+    ])
+
+    const renamed = await api.put(path).json({ url: 'https://hooks.example.com/x' })
+    renamed.assertStatus(200)
+    assert.equal(renamed.body().name, 'CRM')
   })
 
   test('changing the resource is a 422; giving the same one is fine', async ({
