@@ -7,7 +7,7 @@ export default class ExoPrune extends BaseCommand {
   static options: CommandOptions = { startApp: true }
 
   async run() {
-    const exo = await this.app.container.make('exo.manager')
+    const { default: exo } = await import('../services/main.js')
     const { deliveries, events } = await exo.prune()
     this.logger.success(`Pruned ${deliveries} deliveries and ${events} events`)
   }

@@ -19,7 +19,7 @@ export default class ExoToken extends BaseCommand {
   declare revoke?: string
 
   async run() {
-    const exo = await this.app.container.make('exo.manager')
+    const { default: exo } = await import('../services/main.js')
     const User = await exo.userModel()
     const user = await User.findBy('email', this.email)
     if (!user) {

@@ -16,7 +16,7 @@ export default class ExoUser extends BaseCommand {
   declare name?: string
 
   async run() {
-    const exo = await this.app.container.make('exo.manager')
+    const { default: exo } = await import('../services/main.js')
     const User = await exo.userModel()
     if (await User.findBy('email', this.email)) {
       this.logger.error(`A user with the email "${this.email}" exists already`)

@@ -14,6 +14,7 @@ export default class ExoWork extends BaseCommand {
   declare concurrency?: number
 
   async run() {
+    const { default: exo } = await import('../services/main.js')
     if (
       this.concurrency !== undefined &&
       (!Number.isInteger(this.concurrency) || this.concurrency < 1)
@@ -22,7 +23,6 @@ export default class ExoWork extends BaseCommand {
       this.exitCode = 1
       return this.terminate()
     }
-    const exo = await this.app.container.make('exo.manager')
     const queues = await exo.work({ concurrency: this.concurrency })
     this.logger.info(`Exo workers listening on ${queues.join(', ')}`)
   }

@@ -19,6 +19,9 @@ export default class ExoProvider {
 
   constructor(protected app: ApplicationService) {}
 
+  /** What the routes' actions are given to reach Exo: resolved on the first request */
+  #exoManager = () => this.app.container.make('exo.manager')
+
   async #config() {
     const config = await configProvider.resolve<ResolvedExoConfig>(
       this.app,
@@ -51,7 +54,7 @@ export default class ExoProvider {
     const { registerApiRoutes } = await import('../src/http/api/routes.js')
     const { exemptFromCsrf } = await import('../src/http/csrf_exemption.js')
     const { jsonBodyMiddleware } = await import('../src/http/api/json_body_middleware.js')
-    registerApiRoutes(router, config.prefix.api)
+    registerApiRoutes(router, config.prefix.api, this.#exoManager)
     exemptFromCsrf(this.app, config.prefix.api)
     await this.#registerDashboard(router, config.prefix.dashboard)
 
@@ -80,7 +83,7 @@ export default class ExoProvider {
       new URL('../resources/assets/', import.meta.url),
       `${prefix}/assets`
     )
-    registerDashboardRoutes(router, new Dashboard(prefix, views, assets))
+    registerDashboardRoutes(router, new Dashboard(prefix, views, assets), this.#exoManager)
   }
 
   /**

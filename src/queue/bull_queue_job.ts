@@ -1,4 +1,4 @@
-import app from '@adonisjs/core/services/app'
+import exo from '../../services/main.js'
 import { Job } from '@rlanz/bull-queue'
 import { runJob } from './job_handlers.js'
 import { DELIVER_JOB } from './pipeline_queue.js'
@@ -16,7 +16,6 @@ export default class ExoJob extends Job {
   }
 
   async handle() {
-    const exo = await app.container.make('exo.manager')
     exo.workers.note(this.getJob())
     await runJob(exo, this.getJob())
   }

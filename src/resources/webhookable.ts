@@ -1,4 +1,3 @@
-import app from '@adonisjs/core/services/app'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import type { BaseModel } from '@adonisjs/lucid/orm'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
@@ -12,17 +11,16 @@ import type { Duration, Trigger } from '../types.js'
 const pendingChanges = new WeakMap<LucidRow, string[]>()
 
 /**
- * Each app's manager, resolved once, since the hooks run on every save: once
- * it is, recording is synchronous, and a save waits for no extra promise
+ * The app's Exo, resolved once, since the hooks run on every save: once it
+ * is, recording is synchronous, and a save waits for no extra promise.
  */
-const managers = new WeakMap<object, Exo>()
+let manager: Exo | undefined
 
 function record(row: LucidRow, trigger: Trigger) {
-  const exo = managers.get(app.container)
-  if (exo) return exo.record(row, trigger)
-  return app.container.make('exo.manager').then((manager) => {
-    managers.set(app.container, manager)
-    return manager.record(row, trigger)
+  if (manager) return manager.record(row, trigger)
+  return import('../../services/main.js').then(({ default: exo }) => {
+    manager = exo
+    return exo.record(row, trigger)
   })
 }
 

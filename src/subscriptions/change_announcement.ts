@@ -1,15 +1,14 @@
 import { debuglog } from 'node:util'
-import app from '@adonisjs/core/services/app'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 
 const debug = debuglog('adonis-exo')
 
 /** The change is saved already: an app without Exo's provider must not fail the save */
 async function announce() {
-  const exo = await app.container.make('exo.manager').catch((error) => {
+  const service = await import('../../services/main.js').catch((error) => {
     debug('no Exo manager to announce a subscription change to: %s', error.message)
   })
-  await exo?.subscriptionsChanged()
+  await service?.default.subscriptionsChanged()
 }
 
 /**

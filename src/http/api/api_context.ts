@@ -1,4 +1,3 @@
-import app from '@adonisjs/core/services/app'
 import type { HttpContext } from '@adonisjs/core/http'
 import { WebhookDelivery } from '../../models/webhook_delivery.js'
 import { WebhookSubscription } from '../../models/webhook_subscription.js'
@@ -6,10 +5,6 @@ import { ApiNotFound } from './api_middleware.js'
 
 export function currentUserId(ctx: HttpContext): number {
   return Number(ctx.exoUser!.$primaryKeyValue)
-}
-
-export function exoManager() {
-  return app.container.make('exo.manager')
 }
 
 /**

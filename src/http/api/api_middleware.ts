@@ -1,8 +1,8 @@
 import { errors as authErrors } from '@adonisjs/auth'
-import app from '@adonisjs/core/services/app'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { errors as vineErrors } from '@vinejs/vine'
+import type { Exo } from '../../exo.js'
 
 declare module '@adonisjs/core/http' {
   interface HttpContext {
@@ -45,31 +45,33 @@ export function renderApiError(error: any, ctx: HttpContext) {
 }
 
 type Action = (ctx: HttpContext) => unknown
-type ControllerImport = () => Promise<{ default: new () => Record<string, any> }>
+type ControllerImport = () => Promise<{ default: new (exo: Exo) => Record<string, any> }>
 
 /**
- * A route handler around a controller action. AdonisJS hands middleware
- * errors to the host's exception handler before an outer middleware could
- * see them, so authentication and error rendering happen here, inside the
- * handler, where the API decides the answer.
+ * Route handlers around controller actions, each controller given the app's
+ * Exo. AdonisJS hands middleware errors to the host's exception handler
+ * before an outer middleware could see them, so authentication and error
+ * rendering happen here, inside the handler, where the API decides the answer.
  */
-export function apiAction(
-  controller: ControllerImport,
-  method: string,
-  options: { authenticate: boolean } = { authenticate: true }
-) {
-  return async (ctx: HttpContext) => {
-    try {
-      if (options.authenticate) {
-        const exo = await app.container.make('exo.manager')
-        const guard = exo.auth.createAuthenticator(ctx).use('exo_api')
-        ctx.exoUser = (await guard.authenticate()) as unknown as LucidRow
+export function apiActions(resolveExo: () => Promise<Exo>) {
+  return function apiAction(
+    controller: ControllerImport,
+    method: string,
+    options: { authenticate: boolean } = { authenticate: true }
+  ) {
+    return async (ctx: HttpContext) => {
+      try {
+        const exo = await resolveExo()
+        if (options.authenticate) {
+          const guard = exo.auth.createAuthenticator(ctx).use('exo_api')
+          ctx.exoUser = (await guard.authenticate()) as unknown as LucidRow
+        }
+        const { default: Controller } = await controller()
+        const instance = new Controller(exo)
+        return await (instance[method] as Action).call(instance, ctx)
+      } catch (error) {
+        return renderApiError(error, ctx)
       }
-      const { default: Controller } = await controller()
-      const instance = new Controller()
-      return await (instance[method] as Action).call(instance, ctx)
-    } catch (error) {
-      return renderApiError(error, ctx)
     }
   }
 }

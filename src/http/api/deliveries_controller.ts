@@ -1,6 +1,7 @@
+import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
 import { ApiNotFound } from './api_middleware.js'
-import { deliveryOf, exoManager, ownedSubscription } from './api_context.js'
+import { deliveryOf, ownedSubscription } from './api_context.js'
 import { deliveriesQuery } from '../list_queries.js'
 import { DEFAULT_PAGE_SIZE, page } from './pagination.js'
 import { serializeDelivery, serializeDeliveryDetail } from './serializers.js'
@@ -12,6 +13,8 @@ async function ownedDelivery(ctx: HttpContext) {
 }
 
 export default class DeliveriesController {
+  constructor(private exo: Exo) {}
+
   async index(ctx: HttpContext) {
     const listed = async () => {
       const filters = await listDeliveriesValidator.validate(ctx.request.qs())
@@ -37,24 +40,21 @@ export default class DeliveriesController {
 
   async show(ctx: HttpContext) {
     const { delivery } = await ownedDelivery(ctx)
-    const exo = await exoManager()
-    const event = await exo.outbox.find(delivery.eventId)
+    const event = await this.exo.outbox.find(delivery.eventId)
     if (!event) throw new ApiNotFound('The event of this delivery was pruned')
     return serializeDeliveryDetail(delivery, event)
   }
 
   async redeliver(ctx: HttpContext) {
     const { subscription, delivery } = await ownedDelivery(ctx)
-    const exo = await exoManager()
-    const id = await exo.subscriptions.redeliver(subscription, delivery)
+    const id = await this.exo.subscriptions.redeliver(subscription, delivery)
     return ctx.response.status(202).send({ id, event_id: delivery.eventId })
   }
 
   async replay(ctx: HttpContext) {
     const subscription = await ownedSubscription(ctx)
     const input = await replayValidator.validate(ctx.request.body())
-    const exo = await exoManager()
-    const queued = await exo.subscriptions.replay(subscription, {
+    const queued = await this.exo.subscriptions.replay(subscription, {
       eventId: input.event_id,
       since: input.since,
     })

@@ -1,5 +1,6 @@
 import type { Router } from '@adonisjs/core/http'
-import { apiAction } from './api_middleware.js'
+import type { Exo } from '../../exo.js'
+import { apiActions } from './api_middleware.js'
 
 const Webhooks = () => import('./webhooks_controller.js')
 const Deliveries = () => import('./deliveries_controller.js')
@@ -8,7 +9,8 @@ const Meta = () => import('./meta_controller.js')
 /**
  * The subscriptions API (CONTRACT §5), under the configured prefix.
  */
-export function registerApiRoutes(router: Router, prefix: string) {
+export function registerApiRoutes(router: Router, prefix: string, exo: () => Promise<Exo>) {
+  const apiAction = apiActions(exo)
   router
     .group(() => {
       router.get('/openapi.json', apiAction(Meta, 'openapi', { authenticate: false }))

@@ -1,6 +1,7 @@
+import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
 import { subscriptionsQuery } from '../list_queries.js'
-import { currentUserId, exoManager, ownedSubscription } from './api_context.js'
+import { currentUserId, ownedSubscription } from './api_context.js'
 import { DEFAULT_PAGE_SIZE, page } from './pagination.js'
 import { serializeSubscription } from './serializers.js'
 import {
@@ -11,6 +12,8 @@ import {
 } from './validators.js'
 
 export default class WebhooksController {
+  constructor(private exo: Exo) {}
+
   async index(ctx: HttpContext) {
     const filters = await listSubscriptionsValidator.validate(ctx.request.qs())
     const limit = filters.limit ?? DEFAULT_PAGE_SIZE
@@ -21,8 +24,7 @@ export default class WebhooksController {
 
   async store(ctx: HttpContext) {
     const input = await createSubscriptionValidator.validate(ctx.request.body())
-    const exo = await exoManager()
-    const subscription = await exo.subscriptions.create(ctx.exoUser!, input)
+    const subscription = await this.exo.subscriptions.create(ctx.exoUser!, input)
     return ctx.response
       .status(201)
       .send({ ...serializeSubscription(subscription), secret: subscription.secret })
@@ -35,29 +37,25 @@ export default class WebhooksController {
   async update(ctx: HttpContext) {
     const subscription = await ownedSubscription(ctx)
     const input = await updateSubscriptionValidator.validate(ctx.request.body())
-    const exo = await exoManager()
-    await exo.subscriptions.update(subscription, input, ctx.exoUser!)
+    await this.exo.subscriptions.update(subscription, input, ctx.exoUser!)
     return serializeSubscription(subscription)
   }
 
   async destroy(ctx: HttpContext) {
     const subscription = await ownedSubscription(ctx)
-    const exo = await exoManager()
-    await exo.subscriptions.delete(subscription)
+    await this.exo.subscriptions.delete(subscription)
     return ctx.response.noContent()
   }
 
   async rotateSecret(ctx: HttpContext) {
     const subscription = await ownedSubscription(ctx)
     const { grace_period: gracePeriod } = await rotateSecretValidator.validate(ctx.request.body())
-    const exo = await exoManager()
-    return { secret: await exo.subscriptions.rotateSecret(subscription, gracePeriod) }
+    return { secret: await this.exo.subscriptions.rotateSecret(subscription, gracePeriod) }
   }
 
   async ping(ctx: HttpContext) {
     const subscription = await ownedSubscription(ctx)
-    const exo = await exoManager()
-    const result = await exo.subscriptions.ping(subscription)
+    const result = await this.exo.subscriptions.ping(subscription)
     const answer = { http_status: result.httpStatus, duration_ms: result.durationMs }
     if (result.error === null && result.httpStatus! >= 200 && result.httpStatus! < 300) {
       return answer

@@ -1,21 +1,20 @@
-import app from '@adonisjs/core/services/app'
 import type { HttpContext } from '@adonisjs/core/http'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { errors as vineErrors } from '@vinejs/vine'
+import type { Exo } from '../../exo.js'
 import type { Dashboard } from './dashboard.js'
 import { flashForm } from './form_state.js'
 
 /** Where a signed-out visitor was going, to be sent there after signing in */
 export const INTENDED_URL_KEY = 'exo_intended_url'
 
-export type DashboardController = new (dashboard: Dashboard) => Record<string, any>
+export type DashboardController = new (dashboard: Dashboard, exo: Exo) => Record<string, any>
 export type ControllerImport = () => Promise<{ default: DashboardController }>
 
 /**
  * The signed-in user of the dashboard's own session guard (`exo_web`), if any.
  */
-export async function dashboardUser(ctx: HttpContext) {
-  const exo = await app.container.make('exo.manager')
+export async function dashboardUser(exo: Exo, ctx: HttpContext) {
   const guard = exo.auth.createAuthenticator(ctx).use('exo_web')
   return (await guard.check()) ? (guard.user as unknown as LucidRow) : undefined
 }
@@ -44,21 +43,22 @@ async function renderDashboardError(error: any, ctx: HttpContext, dashboard: Das
  */
 export function dashboardAction(
   dashboard: Dashboard,
+  resolveExo: () => Promise<Exo>,
   controller: ControllerImport,
   method: string,
   options: { guest?: boolean } = {}
 ) {
   return async (ctx: HttpContext) => {
-    ctx.exoUser = await dashboardUser(ctx)
+    const exo = await resolveExo()
+    ctx.exoUser = await dashboardUser(exo, ctx)
     if (!ctx.exoUser && !options.guest) {
       if (ctx.request.method() === 'GET') ctx.session.put(INTENDED_URL_KEY, ctx.request.url(true))
       return ctx.response.redirect().toRoute('exo.login')
     }
-    const exo = await app.container.make('exo.manager')
     await dashboard.share(ctx, exo)
     try {
       const { default: Controller } = await controller()
-      const instance = new Controller(dashboard)
+      const instance = new Controller(dashboard, exo)
       return await instance[method](ctx)
     } catch (error) {
       return renderDashboardError(error, ctx, dashboard)

@@ -1,6 +1,7 @@
+import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
 import { WebhookSubscription } from '../../models/webhook_subscription.js'
-import { currentUserId, exoManager } from '../api/api_context.js'
+import { currentUserId } from '../api/api_context.js'
 import type { Dashboard } from './dashboard.js'
 
 /**
@@ -8,11 +9,13 @@ import type { Dashboard } from './dashboard.js'
  * how many of the user's subscriptions listen to it.
  */
 export default class ResourcesController {
-  constructor(private dashboard: Dashboard) {}
+  constructor(
+    private dashboard: Dashboard,
+    private exo: Exo
+  ) {}
 
   async index(ctx: HttpContext) {
-    const exo = await exoManager()
-    const resources = await exo.registry.all()
+    const resources = await this.exo.registry.all()
     const counts = await WebhookSubscription.query()
       .where('user_id', currentUserId(ctx))
       .select('resource')

@@ -1,4 +1,5 @@
 import type { HttpContext, Router } from '@adonisjs/core/http'
+import type { Exo } from '../../exo.js'
 import type { Dashboard } from './dashboard.js'
 import { dashboardAction, type ControllerImport } from './dashboard_action.js'
 
@@ -29,9 +30,13 @@ function spoofedMethods(handlers: Partial<Record<'PUT' | 'DELETE', Handler>>): H
  * The dashboard (CONTRACT §8), under the configured prefix, with route
  * names `exo.*` for the templates' `route()` links.
  */
-export function registerDashboardRoutes(router: Router, dashboard: Dashboard) {
+export function registerDashboardRoutes(
+  router: Router,
+  dashboard: Dashboard,
+  exo: () => Promise<Exo>
+) {
   const to = (controller: ControllerImport, method: string, options = {}) =>
-    dashboardAction(dashboard, controller, method, options)
+    dashboardAction(dashboard, exo, controller, method, options)
   const guest = { guest: true }
   const id = /^\d{1,18}$/
   const update = to(Subscriptions, 'update')

@@ -1,7 +1,7 @@
+import type { Exo } from '../../exo.js'
 import { errors as authErrors } from '@adonisjs/auth'
 import type { HttpContext } from '@adonisjs/core/http'
 import vine from '@vinejs/vine'
-import { exoManager } from '../api/api_context.js'
 import type { Dashboard } from './dashboard.js'
 import { INTENDED_URL_KEY } from './dashboard_action.js'
 import { flashForm } from './form_state.js'
@@ -17,7 +17,10 @@ const loginValidator = vine.compile(
  * Signing in and out of the dashboard, on the package's own session guard.
  */
 export default class SessionController {
-  constructor(private dashboard: Dashboard) {}
+  constructor(
+    private dashboard: Dashboard,
+    private exo: Exo
+  ) {}
 
   async show(ctx: HttpContext) {
     if (ctx.exoUser) return ctx.response.redirect().toRoute('exo.dashboard')
@@ -26,13 +29,12 @@ export default class SessionController {
 
   async store(ctx: HttpContext) {
     const { email, password } = await loginValidator.validate(ctx.request.all())
-    const exo = await exoManager()
     // X-Forwarded-For's when the host trusts the proxy (config/app.ts `http.trustProxy`):
     // only the per-address limits depend on it
     const ip = ctx.request.ip()
 
-    const User = await exo.userModel()
-    const [throttle, user] = await exo.loginLimiter.penalize(email, ip, async () => {
+    const User = await this.exo.userModel()
+    const [throttle, user] = await this.exo.loginLimiter.penalize(email, ip, async () => {
       try {
         return await User.verifyCredentials(email, password)
       } catch (error) {
@@ -47,7 +49,7 @@ export default class SessionController {
     }
 
     // The guard also gives the session a new id: no session fixation
-    await exo.auth.createAuthenticator(ctx).use('exo_web').login(user)
+    await this.exo.auth.createAuthenticator(ctx).use('exo_web').login(user)
     const intended = ctx.session.pull(INTENDED_URL_KEY)
     return typeof intended === 'string' && intended.startsWith(`${this.dashboard.prefix}/`)
       ? ctx.response.redirect(intended)
@@ -55,8 +57,7 @@ export default class SessionController {
   }
 
   async destroy(ctx: HttpContext) {
-    const exo = await exoManager()
-    await exo.auth.createAuthenticator(ctx).use('exo_web').logout()
+    await this.exo.auth.createAuthenticator(ctx).use('exo_web').logout()
     ctx.session.regenerate()
     this.dashboard.notify(ctx, 'info', 'You are signed out')
     return ctx.response.redirect().toRoute('exo.login')

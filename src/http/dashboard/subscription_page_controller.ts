@@ -1,7 +1,8 @@
+import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
 import db from '@adonisjs/lucid/services/db'
 import { Duration } from 'luxon'
-import { deliveryOf, exoManager } from '../api/api_context.js'
+import { deliveryOf } from '../api/api_context.js'
 import { page } from '../api/pagination.js'
 import { serializeDeliveryDetail, serializeSubscription } from '../api/serializers.js'
 import {
@@ -22,10 +23,13 @@ const ACTIVITY_PAGE_SIZE = 20
  * actions on it (ping, rotate the secret, redeliver, replay).
  */
 export default class SubscriptionPageController {
-  constructor(private dashboard: Dashboard) {}
+  constructor(
+    private dashboard: Dashboard,
+    private exo: Exo
+  ) {}
 
   async show(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     const qs = ctx.request.qs()
     const filters = await listDeliveriesValidator.validate(qs)
     const range: ChartRange = qs.range in CHART_RANGES ? qs.range : '24h'
@@ -46,7 +50,7 @@ export default class SubscriptionPageController {
           occurredAt: row.$extras.event_occurred_at,
         })
     )
-    const emails = await userEmails([subscription.userId, subscription.updatedBy])
+    const emails = await userEmails(this.exo, [subscription.userId, subscription.updatedBy])
 
     return this.dashboard.render(ctx, 'pages/webhooks/show', {
       subscription: serializeSubscription(subscription),
@@ -65,9 +69,8 @@ export default class SubscriptionPageController {
   }
 
   async ping(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
-    const exo = await exoManager()
-    const result = await exo.subscriptions.ping(subscription)
+    const subscription = await dashboardSubscription(this.exo, ctx)
+    const result = await this.exo.subscriptions.ping(subscription)
     const answered = result.httpStatus !== null ? `HTTP ${result.httpStatus}` : result.error
     if (result.error === null && result.httpStatus! >= 200 && result.httpStatus! < 300) {
       this.dashboard.notify(ctx, 'success', `Ping answered ${answered} in ${result.durationMs} ms`)
@@ -78,10 +81,9 @@ export default class SubscriptionPageController {
   }
 
   async rotateSecret(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     const { grace_period: gracePeriod } = await rotateSecretValidator.validate(ctx.request.body())
-    const exo = await exoManager()
-    const secret = await exo.subscriptions.rotateSecret(subscription, gracePeriod)
+    const secret = await this.exo.subscriptions.rotateSecret(subscription, gracePeriod)
     ctx.session.flash('exo_secret', secret)
     this.dashboard.notify(
       ctx,
@@ -94,23 +96,21 @@ export default class SubscriptionPageController {
   }
 
   async redeliver(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     const delivery = await deliveryOf(subscription, ctx.params.deliveryId)
-    const exo = await exoManager()
-    await exo.subscriptions.redeliver(subscription, delivery)
+    await this.exo.subscriptions.redeliver(subscription, delivery)
     this.dashboard.notify(ctx, 'success', `Event ${delivery.eventId} queued for a new attempt`)
     return ctx.response.redirect().toRoute('exo.webhooks.show', { id: subscription.id })
   }
 
   async replay(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     const body = ctx.request.body()
     const input = await replayValidator.validate({
       event_id: text(body.event_id),
       since: text(body.since),
     })
-    const exo = await exoManager()
-    const queued = await exo.subscriptions.replay(subscription, {
+    const queued = await this.exo.subscriptions.replay(subscription, {
       eventId: input.event_id,
       since: input.since,
     })

@@ -1,6 +1,7 @@
+import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
 import { serializeSubscription } from '../api/serializers.js'
-import { currentUserId, exoManager } from '../api/api_context.js'
+import { currentUserId } from '../api/api_context.js'
 import { page } from '../api/pagination.js'
 import {
   createSubscriptionValidator,
@@ -15,8 +16,7 @@ import { subscriptionFormValues, validateSubscriptionForm } from './subscription
 
 const PAGE_SIZE = 50
 
-async function resourceList() {
-  const exo = await exoManager()
+async function resourceList(exo: Exo) {
   const resources = await exo.registry.all()
   return [...resources.values()].map(({ name, triggers }) => ({ name, triggers }))
 }
@@ -27,13 +27,19 @@ async function resourceList() {
  * service, as the API's own requests do.
  */
 export default class SubscriptionsController {
-  constructor(private dashboard: Dashboard) {}
+  constructor(
+    private dashboard: Dashboard,
+    private exo: Exo
+  ) {}
 
   async index(ctx: HttpContext) {
     const filters = await listSubscriptionsValidator.validate(ctx.request.qs())
-    const allUsers = ctx.request.qs().scope === 'all' && (await isAdmin(ctx))
+    const allUsers = ctx.request.qs().scope === 'all' && (await isAdmin(this.exo, ctx))
     const rows = await subscriptionsQuery(filters, PAGE_SIZE, allUsers ? null : currentUserId(ctx))
-    const emails = await userEmails(rows.flatMap((row) => [row.userId, row.updatedBy]))
+    const emails = await userEmails(
+      this.exo,
+      rows.flatMap((row) => [row.userId, row.updatedBy])
+    )
     const list = page(
       rows,
       PAGE_SIZE,
@@ -49,12 +55,12 @@ export default class SubscriptionsController {
       nextCursor: list.next_cursor,
       scope: allUsers ? 'all' : 'mine',
       filters,
-      resources: await resourceList(),
+      resources: await resourceList(this.exo),
     })
   }
 
   async create(ctx: HttpContext) {
-    const resources = await resourceList()
+    const resources = await resourceList(this.exo)
     const chosen = String(ctx.request.qs().resource ?? resources[0]?.name ?? '')
     return this.#renderForm(ctx, 'pages/webhooks/create', null, chosen)
   }
@@ -64,15 +70,14 @@ export default class SubscriptionsController {
       createSubscriptionValidator,
       ctx.request.body()
     )
-    const exo = await exoManager()
-    const subscription = await exo.subscriptions.create(ctx.exoUser!, validated)
+    const subscription = await this.exo.subscriptions.create(ctx.exoUser!, validated)
     ctx.session.flash('exo_secret', subscription.secret)
     this.dashboard.notify(ctx, 'success', `Subscription "${subscription.name}" created`)
     return ctx.response.redirect().toRoute('exo.webhooks.show', { id: subscription.id })
   }
 
   async edit(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     return this.#renderForm(
       ctx,
       'pages/webhooks/edit',
@@ -82,22 +87,20 @@ export default class SubscriptionsController {
   }
 
   async update(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     const validated = await validateSubscriptionForm(
       updateSubscriptionValidator,
       ctx.request.body(),
       subscription
     )
-    const exo = await exoManager()
-    await exo.subscriptions.update(subscription, validated, ctx.exoUser!)
+    await this.exo.subscriptions.update(subscription, validated, ctx.exoUser!)
     this.dashboard.notify(ctx, 'success', `Subscription "${subscription.name}" saved`)
     return ctx.response.redirect().toRoute('exo.webhooks.show', { id: subscription.id })
   }
 
   async toggle(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
-    const exo = await exoManager()
-    await exo.subscriptions.update(
+    const subscription = await dashboardSubscription(this.exo, ctx)
+    await this.exo.subscriptions.update(
       subscription,
       { is_active: !subscription.isActive },
       ctx.exoUser!
@@ -111,16 +114,15 @@ export default class SubscriptionsController {
   }
 
   async confirmDestroy(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
+    const subscription = await dashboardSubscription(this.exo, ctx)
     return this.dashboard.render(ctx, 'pages/webhooks/delete', {
       subscription: serializeSubscription(subscription),
     })
   }
 
   async destroy(ctx: HttpContext) {
-    const subscription = await dashboardSubscription(ctx)
-    const exo = await exoManager()
-    await exo.subscriptions.delete(subscription)
+    const subscription = await dashboardSubscription(this.exo, ctx)
+    await this.exo.subscriptions.delete(subscription)
     this.dashboard.notify(ctx, 'success', `Subscription "${subscription.name}" deleted`)
     return ctx.response.redirect().toRoute('exo.dashboard')
   }
@@ -134,7 +136,7 @@ export default class SubscriptionsController {
     return this.dashboard.render(ctx, view, {
       subscription,
       values: subscriptionFormValues(subscription, new FormState(ctx).input, resource),
-      resources: await resourceList(),
+      resources: await resourceList(this.exo),
     })
   }
 }

@@ -1,6 +1,6 @@
+import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
 import vine from '@vinejs/vine'
-import { exoManager } from '../api/api_context.js'
 import { ApiNotFound } from '../api/api_middleware.js'
 import type { Dashboard } from './dashboard.js'
 
@@ -19,11 +19,13 @@ const createTokenValidator = vine.compile(
  * revoked. They live in the package's own table, as `exo:token` makes them.
  */
 export default class TokensController {
-  constructor(private dashboard: Dashboard) {}
+  constructor(
+    private dashboard: Dashboard,
+    private exo: Exo
+  ) {}
 
   async index(ctx: HttpContext) {
-    const exo = await exoManager()
-    const tokens = await exo.tokens()
+    const tokens = await this.exo.tokens()
     const list = await tokens.all(ctx.exoUser!)
     return this.dashboard.render(ctx, 'pages/tokens', {
       tokens: list.map((token) => ({
@@ -41,8 +43,7 @@ export default class TokensController {
 
   async store(ctx: HttpContext) {
     const { name, expires_in: expiresIn } = await createTokenValidator.validate(ctx.request.body())
-    const exo = await exoManager()
-    const tokens = await exo.tokens()
+    const tokens = await this.exo.tokens()
     const token = await tokens.create(ctx.exoUser!, ['*'], { name, expiresIn })
     ctx.session.flash('exo_token', token.value!.release())
     this.dashboard.notify(ctx, 'success', `Token "${name}" created`)
@@ -50,8 +51,7 @@ export default class TokensController {
   }
 
   async destroy(ctx: HttpContext) {
-    const exo = await exoManager()
-    const tokens = await exo.tokens()
+    const tokens = await this.exo.tokens()
     const deleted = await tokens.delete(ctx.exoUser!, ctx.params.id)
     if (deleted === 0) throw new ApiNotFound('No token of yours has this id')
     this.dashboard.notify(
