@@ -2,21 +2,19 @@ import { debuglog } from 'node:util'
 import type { ApplicationService, EmitterService, LoggerService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
-import { Worker, type ConnectionOptions, type WorkerOptions } from 'bullmq'
+import type { ConnectionOptions, WorkerOptions } from 'bullmq'
 import type { RedisOptions } from 'ioredis'
 import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
 import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
 import { LoginLimiter } from './auth/login_limiter.js'
 import { AttemptLog } from './delivery/attempt_log.js'
-import type { DeliveryPlan } from './delivery/delivery_plan.js'
+import { DeliveryPlans } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
 import { DisabledNotifier } from './delivery/disabled_notifier.js'
 import { OutcomeRecorder } from './delivery/outcome.js'
-import { backoffStrategy } from './delivery/schedule.js'
 import { Sender } from './delivery/sender.js'
 import { EventDispatcher } from './events/dispatcher.js'
-import { draftFromRow, eventFromRow } from './events/event_record.js'
-import { EventsFake } from './events/events_fake.js'
+import type { EventsFake } from './events/events_fake.js'
 import { importDefault } from './lazy_import.js'
 import { LifecycleEvents } from './lifecycle_events.js'
 import { Outbox } from './events/outbox.js'
@@ -30,15 +28,10 @@ import { runJob } from './queue/job_handlers.js'
 import { namespacedQueue, PipelineQueue } from './queue/pipeline_queue.js'
 import { RunningWorkers } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
+import { ModelChanges } from './resources/model_changes.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
-import type { ResolvedExoConfig, Trigger, WebhookableModel } from './types.js'
-
-/** What recording a model's changes needs to know of its resource */
-interface RecordTarget {
-  triggers: readonly Trigger[]
-  queue: string
-}
+import type { ResolvedExoConfig, Trigger } from './types.js'
 
 const debug = debuglog('adonis-exo')
 
@@ -59,6 +52,8 @@ export class Exo {
   readonly foreignJobs: ForeignJobs
   readonly subscriptions: SubscriptionService
   readonly auth: ExoAuthManager
+  readonly plans: DeliveryPlans
+  readonly changes: ModelChanges
   #tokens?: Promise<ApiTokens>
   #loginLimiter?: LoginLimiter
   #db: Database
@@ -66,16 +61,12 @@ export class Exo {
   #workerOptions: Partial<WorkerOptions>
   #logger: LoggerService
   #changes: SubscriptionChangeListener
-  #plans = new Map<string, Promise<DeliveryPlan>>()
-  /** Looked up once per model class, since `record` runs on every save */
-  #targets = new Map<WebhookableModel, RecordTarget | null>()
-  #fake?: EventsFake
 
   constructor(
     readonly config: ResolvedExoConfig,
     db: Database,
     redis: ConnectionOptions,
-    private environment: string,
+    environment: string,
     emitter: EmitterService,
     app: ApplicationService,
     logger: LoggerService,
@@ -92,13 +83,15 @@ export class Exo {
     this.#changes = new SubscriptionChangeListener(redis as RedisOptions, this.queue.changesChannel)
     this.foreignJobs = new ForeignJobs(identity, (message) => logger.warn(message))
     const attempts = new AttemptLog()
-    const planFor = (resource: string) => this.planFor(resource)
 
     this.registry = new ResourceRegistry(config.resources)
+    this.plans = new DeliveryPlans(this.registry, config)
+    const planFor = this.plans.for
     this.outbox = new Outbox(db)
     this.sender = new Sender(config.delivery.timeout, config.delivery.allowPrivateNetworks)
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
-    this.sweeper = new Sweeper(db, this.outbox, this.queue, (resource) => this.queueFor(resource), {
+    this.changes = new ModelChanges(this.registry, planFor, this.recorder, environment)
+    this.sweeper = new Sweeper(db, this.outbox, this.queue, this.plans.queueOf, {
       eventGrace: 30_000,
       attemptGrace: 60_000,
       batchSize: 500,
@@ -139,7 +132,7 @@ export class Exo {
       attempts,
       this.queue,
       this.deliverer,
-      (resource) => this.queueFor(resource),
+      this.plans.queueOf,
       environment
     )
     this.auth = createExoAuth(
@@ -233,17 +226,16 @@ export class Exo {
    */
   async work(options: { concurrency?: number } = {}): Promise<string[]> {
     const queues = await this.queueNames()
-    const workers = queues.map((queue) => {
-      const worker = new Worker(queue, (job) => runJob(this, job), {
+    await this.workers.start(
+      queues,
+      (job) => runJob(this, job),
+      {
         ...this.#workerOptions,
         connection: this.#redis,
         concurrency: options.concurrency ?? this.#workerOptions.concurrency ?? 20,
-      })
-      worker.on('error', (error) => this.#logger.error(`adonis-exo worker: ${error.message}`))
-      this.workers.add(worker)
-      return worker
-    })
-    await Promise.all(workers.map((worker) => worker.waitUntilReady()))
+      },
+      (error) => this.#logger.error(`adonis-exo worker: ${error.message}`)
+    )
     this.sweeper.start(this.config.queue, 15_000)
     return queues
   }
@@ -260,61 +252,15 @@ export class Exo {
   /**
    * The queue a resource's events and attempts go through.
    */
-  async queueFor(resourceName: string): Promise<string> {
-    const plan = await this.planFor(resourceName)
-    return plan.queue
+  queueFor(resourceName: string): Promise<string> {
+    return this.plans.queueOf(resourceName)
   }
 
   /**
-   * The queue and the backoff schedule of a resource's deliveries: the
-   * model's `webhookQueue` and `webhookBackoff` when it sets them.
-   */
-  planFor(resourceName: string): Promise<DeliveryPlan> {
-    let plan = this.#plans.get(resourceName)
-    if (!plan) {
-      plan = this.registry.find(resourceName).then((resource) => ({
-        queue: resource?.model.webhookQueue ?? this.config.queue,
-        backoff: backoffStrategy(resource?.backoff ?? this.config.delivery.backoff),
-      }))
-      this.#plans.set(resourceName, plan)
-    }
-    return plan
-  }
-
-  /**
-   * Called by the Webhookable hooks: records the change when the model is a
-   * registered resource that declares this trigger. Synchronous once the
-   * model has been looked up, so a save waits for no promise of ours.
+   * Called by the Webhookable hooks on every save and delete.
    */
   record(row: LucidRow, trigger: Trigger): void | Promise<void> {
-    const model = row.constructor as WebhookableModel
-    if (!this.#targets.has(model)) {
-      return this.#targetOf(model).then(() => this.record(row, trigger))
-    }
-    const target = this.#targets.get(model)
-    if (!target || !target.triggers.includes(trigger)) return
-
-    const trx = row.$trx
-    if (this.#fake) return this.#fake.capture(eventFromRow(row, trigger, this.environment), trx)
-    if (trx && !trx.isCompleted) {
-      this.recorder.recordInTransaction(
-        draftFromRow(row, trigger, this.environment),
-        target.queue,
-        trx
-      )
-      return
-    }
-    this.recorder.record(eventFromRow(row, trigger, this.environment), target.queue)
-  }
-
-  async #targetOf(model: WebhookableModel): Promise<RecordTarget | null> {
-    const resource = await this.registry.forModel(model)
-    const target = resource && {
-      triggers: resource.triggers,
-      queue: await this.queueFor(resource.name),
-    }
-    this.#targets.set(model, target ?? null)
-    return target ?? null
+    return this.changes.record(row, trigger)
   }
 
   /**
@@ -323,15 +269,14 @@ export class Exo {
    * Each call starts a fresh fake.
    */
   fake(): EventsFake {
-    this.#fake = new EventsFake()
-    return this.#fake
+    return this.changes.fake()
   }
 
   /**
    * Records and sends events again after `fake()`.
    */
   restore() {
-    this.#fake = undefined
+    this.changes.restore()
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Job, Worker } from 'bullmq'
+import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq'
 
 /**
  * The workers of this process that run Exo's jobs: those `exo:work` starts,
@@ -16,8 +16,23 @@ export class RunningWorkers {
     return this.#workers.size
   }
 
-  add(worker: Worker) {
-    this.#workers.add(worker)
+  /**
+   * Starts a worker on each queue (`exo:work`); resolves once they listen.
+   */
+  async start(
+    queues: string[],
+    run: Processor,
+    options: WorkerOptions,
+    onError: (error: Error) => void
+  ) {
+    const workers = queues.map((queue) => {
+      const worker = new Worker(queue, run, options)
+      // Without a listener, an 'error' event would throw
+      worker.on('error', onError)
+      this.#workers.add(worker)
+      return worker
+    })
+    await Promise.all(workers.map((worker) => worker.waitUntilReady()))
   }
 
   note(job: Job) {
