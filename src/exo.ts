@@ -13,7 +13,7 @@ import { Deliverer } from './delivery/deliverer.js'
 import { DisabledNotifier } from './delivery/disabled_notifier.js'
 import { OutcomeRecorder } from './delivery/outcome.js'
 import { Sender } from './delivery/sender.js'
-import { EventDispatcher } from './events/dispatcher.js'
+import { FanOut } from './events/fan_out.js'
 import type { EventsFake } from './events/events_fake.js'
 import { importDefault } from './lazy_import.js'
 import { LifecycleEvents } from './lifecycle_events.js'
@@ -44,7 +44,7 @@ export class Exo {
   readonly outbox: Outbox
   readonly queue: PipelineQueue
   readonly recorder: EventRecorder
-  readonly dispatcher: EventDispatcher
+  readonly fanOut: FanOut
   readonly deliverer: Deliverer
   readonly sender: Sender
   readonly sweeper: Sweeper
@@ -115,13 +115,12 @@ export class Exo {
       ),
       planFor
     )
-    this.dispatcher = new EventDispatcher(
+    this.fanOut = new FanOut(
       db,
       this.outbox,
       new SubscriptionMatcher(config, () => this.#changes.generation()),
       attempts,
       this.queue,
-      this.deliverer,
       planFor
     )
     this.subscriptions = new SubscriptionService(

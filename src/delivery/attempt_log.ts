@@ -4,6 +4,15 @@ import type { DeliveryJob } from '../queue/pipeline_queue.js'
 import { updateChangedRows } from '../models/changed_rows.js'
 import { dbTime } from '../models/db_time.js'
 import { prefixedUlid } from '../ids.js'
+import type { WebhookSubscription } from '../models/webhook_subscription.js'
+import type { EventRecord } from '../types.js'
+
+/** An attempt marked as being sent, with what sending it takes */
+export interface StartedAttempt {
+  delivery: AttemptRow
+  subscription: WebhookSubscription
+  event: EventRecord
+}
 
 export interface ScheduledAttempt {
   subscriptionId: number

@@ -3,19 +3,12 @@ import { Batcher, groupBy } from '../batcher.js'
 import type { Outbox } from '../events/outbox.js'
 import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord } from '../types.js'
-import type { AttemptLog, AttemptRow } from './attempt_log.js'
+import type { AttemptLog, AttemptRow, StartedAttempt } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
 import type { OutcomeRecorder } from './outcome.js'
 import { buildRequest } from './request.js'
 import type { Sender } from './sender.js'
 import type { Signer } from './signer.js'
-
-/** An attempt marked as being sent, with what sending it takes */
-export interface StartedAttempt {
-  delivery: AttemptRow
-  subscription: WebhookSubscription
-  event: EventRecord
-}
 
 /** What a delivery job does once its attempt is loaded */
 type Preparation =

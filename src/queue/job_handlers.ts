@@ -16,7 +16,11 @@ export async function runJob(exo: Exo, job: Job) {
   const payload = job.data as FanOutPayload | DeliverPayload
   if (exo.foreignJobs.isForeign(payload)) return exo.foreignJobs.leave(job)
   if (job.name === FAN_OUT_JOB) {
-    await exo.dispatcher.fanOut(payload as FanOutPayload, { runAgain: job.attemptsStarted > 1 })
+    const started = await exo.fanOut.run(payload as FanOutPayload)
+    await exo.deliverer.sendStarted(started)
+    if (job.attemptsStarted > 1) {
+      await exo.deliverer.deliver(await exo.fanOut.leftOver(payload as FanOutPayload))
+    }
   } else if (job.name === DELIVER_JOB) {
     await exo.deliverer.deliver((payload as DeliverPayload).deliveryIds)
   } else {

@@ -94,7 +94,8 @@ test.group("Sweeper | a transaction's outbox batch", (group) => {
     const ids = events.map((event) => event.id)
 
     const payload = { batchId: ids[0], eventIds: ids }
-    await Promise.all([exo.dispatcher.fanOut(payload), exo.dispatcher.fanOut(payload)])
+    const fanOut = () => exo.fanOut.run(payload).then((started) => exo.deliverer.sendStarted(started))
+    await Promise.all([fanOut(), fanOut()])
 
     await receiver.settle(2)
     assert.sameMembers(

@@ -1,9 +1,8 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Batcher, groupBy } from '../batcher.js'
-import { type AttemptLog, type ScheduledAttempt } from '../delivery/attempt_log.js'
+import type { AttemptLog, ScheduledAttempt, StartedAttempt } from '../delivery/attempt_log.js'
 import type { PlanFor } from '../delivery/delivery_plan.js'
-import type { Deliverer, StartedAttempt } from '../delivery/deliverer.js'
 import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import { claimAndWrite } from './fan_out_write.js'
@@ -35,11 +34,11 @@ interface Planned {
  * worker runs together share these statements.
  *
  * First attempts due at once, when a batch has no more than 500 of them,
- * are sent by the fan-out jobs themselves once they are written: the event
- * reaches its receivers without another trip through Redis. The others are
- * queued in delivery jobs.
+ * are handed back to the fan-out jobs, which send them once they are
+ * written: the event reaches its receivers without another trip through
+ * Redis. The others are queued in delivery jobs.
  */
-export class EventDispatcher {
+export class FanOut {
   #batcher = new Batcher<FanOutPayload, StartedAttempt[]>((payloads) => this.#fanOutAll(payloads), {
     concurrency: 4,
     // Jobs of a transaction carry up to 500 events each
@@ -52,23 +51,24 @@ export class EventDispatcher {
     private matcher: SubscriptionMatcher,
     private attempts: AttemptLog,
     private queue: PipelineQueue,
-    private deliverer: Deliverer,
     private planFor: PlanFor
   ) {}
 
   /**
-   * Fans out the payload's events and sends the attempts due at once that
-   * fell to this job. A job run again (its worker died, or it failed) also
-   * takes up the attempts its earlier run began: they are logged as
-   * interrupted and sent again.
+   * Fans out the payload's events; resolves with the first attempts due at
+   * once that fell to this job, marked as being sent, for the job to send.
    */
-  async fanOut(payload: FanOutPayload, { runAgain = false } = {}) {
-    const started = await this.#batcher.add(payload)
-    await this.deliverer.sendStarted(started)
-    if (runAgain) {
-      const begun = await this.attempts.begunByFanOut(eventIdsOf(payload), this.db.connection())
-      await this.deliverer.deliver(begun)
-    }
+  run(payload: FanOutPayload): Promise<StartedAttempt[]> {
+    return this.#batcher.add(payload)
+  }
+
+  /**
+   * The attempts of the payload's events that an earlier run of its job
+   * began and never completed (its worker died, or it failed): to be logged
+   * as interrupted and sent again. Asked once this run's own are sent.
+   */
+  leftOver(payload: FanOutPayload): Promise<string[]> {
+    return this.attempts.begunByFanOut(eventIdsOf(payload), this.db.connection())
   }
 
   async #fanOutAll(payloads: FanOutPayload[]): Promise<StartedAttempt[][]> {
