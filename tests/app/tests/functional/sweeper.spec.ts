@@ -94,7 +94,8 @@ test.group("Sweeper | a transaction's outbox batch", (group) => {
     const ids = events.map((event) => event.id)
 
     const payload = { batchId: ids[0], eventIds: ids }
-    const fanOut = () => exo.fanOut.run(payload).then((started) => exo.deliverer.sendStarted(started))
+    const fanOut = () =>
+      exo.fanOut.run(payload).then((started) => exo.deliverer.sendStarted(started))
     await Promise.all([fanOut(), fanOut()])
 
     await receiver.settle(2)
