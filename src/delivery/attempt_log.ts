@@ -84,19 +84,23 @@ export class AttemptLog {
     attempts: ScheduledAttempt[],
     client: QueryClientContract
   ): Promise<DeliveryJob[]> {
-    const { rows, jobs } = this.plan(attempts, client)
+    const { rows, jobs } = this.rowsAndJobs(attempts, client)
     await this.insert(rows, client)
     return jobs
   }
 
   /**
    * The rows of new attempts and the jobs to carry them, not written yet.
-   * Begun attempts are those the caller sends itself once their rows are
-   * written: marked as being sent, they need no job, and should the caller
-   * stop before their outcome, a run again of its job or the sweeper finds
-   * them begun.
+   * Attempts `sentByCaller` are those the caller sends itself once their
+   * rows are written: marked as being sent, they need no job, and should the
+   * caller stop before their outcome, a run again of its job or the sweeper
+   * finds them begun.
    */
-  plan(attempts: ScheduledAttempt[], client: QueryClientContract, { begun = false } = {}) {
+  rowsAndJobs(
+    attempts: ScheduledAttempt[],
+    client: QueryClientContract,
+    { sentByCaller = false } = {}
+  ) {
     const now = Date.now()
     const createdAt = dbTime(client, now)
     const jobs: DeliveryJob[] = []
@@ -106,16 +110,16 @@ export class AttemptLog {
     for (const group of groups.values()) {
       const { queue, delay } = group[0]
       const scheduledAt = dbTime(client, now + delay)
-      for (const part of chunks(group, begun ? group.length : ATTEMPTS_PER_JOB)) {
+      for (const part of chunks(group, sentByCaller ? group.length : ATTEMPTS_PER_JOB)) {
         const ids = part.map(() => newAttemptId())
-        if (!begun) jobs.push({ id: ids[0], queue, delay, deliveryIds: ids })
+        if (!sentByCaller) jobs.push({ id: ids[0], queue, delay, deliveryIds: ids })
         part.forEach((attempt, index) => {
           planned.set(attempt, { ...attempt, id: ids[index] })
           rows.push(
             attemptRecord(ids[index], attempt, {
               createdAt,
               scheduledAt,
-              ...(begun ? { startedAt: createdAt } : { jobId: ids[0] }),
+              ...(sentByCaller ? { startedAt: createdAt } : { jobId: ids[0] }),
             })
           )
         })
@@ -152,7 +156,7 @@ export class AttemptLog {
    * The attempts of these events that a fan-out began and never completed:
    * pending, marked as being sent, and carried by no job.
    */
-  async begunByFanOut(eventIds: string[], client: QueryClientContract): Promise<string[]> {
+  async startedByFanOut(eventIds: string[], client: QueryClientContract): Promise<string[]> {
     if (eventIds.length === 0) return []
     const rows = await client
       .from('exo_deliveries')

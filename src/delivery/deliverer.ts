@@ -10,13 +10,13 @@ import { buildRequest } from './request.js'
 import type { Sender } from './sender.js'
 import type { Signer } from './signer.js'
 
-/** What a delivery job does once its attempt is loaded */
-type Preparation =
+/** An attempt as a delivery job loads it: what is left to do with it */
+type LoadedAttempt =
   | ({ action: 'send' } & StartedAttempt)
   | { action: 'interrupted'; delivery: AttemptRow; event: EventRecord }
-  | { action: 'none' }
+  | { action: 'done' }
 
-const NOTHING: Preparation = { action: 'none' }
+const ALREADY_DONE: LoadedAttempt = { action: 'done' }
 
 /**
  * Waits for every attempt before failing with the first error: a job's
@@ -37,7 +37,7 @@ async function allSettledOrThrow(work: Promise<unknown>[]) {
  * a few shared statements.
  */
 export class Deliverer {
-  #preparer = new Batcher<string, Preparation>((ids) => this.#prepareAll(ids), {
+  #loader = new Batcher<string, LoadedAttempt>((ids) => this.#loadAll(ids), {
     concurrency: 4,
   })
 
@@ -70,7 +70,7 @@ export class Deliverer {
   }
 
   async #deliverOne(deliveryId: string) {
-    const preparation = await this.#preparer.add(deliveryId)
+    const preparation = await this.#loader.add(deliveryId)
     if (preparation.action === 'interrupted') {
       const { delivery, event } = preparation
       return this.outcome.interrupted(delivery, await this.planFor(event.resource))
@@ -84,7 +84,7 @@ export class Deliverer {
    * Marks the pending attempts as being sent, loads them with their
    * subscriptions and events, and cancels those that will not be sent.
    */
-  async #prepareAll(ids: string[]): Promise<Preparation[]> {
+  async #loadAll(ids: string[]): Promise<LoadedAttempt[]> {
     const client = this.db.connection()
     const started = await this.attempts.start(ids, client)
     const startedIds = new Set(started.map((delivery) => delivery.id))
@@ -126,11 +126,11 @@ export class Deliverer {
         .filter((delivery) => subscriptionOf(delivery) && !notSent(delivery))
         .map((delivery) => [delivery.id, delivery])
     )
-    return ids.map((id): Preparation => {
+    return ids.map((id): LoadedAttempt => {
       const delivery = ready.get(id)
       // The same attempt twice in a batch (a swept job beside its own) runs once
       ready.delete(id)
-      if (!delivery) return NOTHING
+      if (!delivery) return ALREADY_DONE
       const event = eventById.get(delivery.eventId)!
       if (!startedIds.has(id)) return { action: 'interrupted', delivery, event }
       return { action: 'send', delivery, subscription: subscriptionOf(delivery)!, event }

@@ -7,7 +7,7 @@ import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import { claimAndWrite } from './fan_out_write.js'
 import type { Outbox } from './outbox.js'
-import type { Listener, SubscriptionMatcher } from './subscription_matcher.js'
+import type { Candidate, SubscriptionMatcher } from './subscription_matcher.js'
 
 /** First attempts a batch of fan-out jobs sends itself at most; more go to delivery jobs */
 const INLINE_ATTEMPTS = 500
@@ -23,7 +23,7 @@ function batchIdsOf(payloads: FanOutPayload[]) {
 interface Planned {
   attempt: ScheduledAttempt
   event: EventRecord
-  listener: Listener
+  candidate: Candidate
 }
 
 /**
@@ -68,7 +68,7 @@ export class FanOut {
    * as interrupted and sent again. Asked once this run's own are sent.
    */
   leftOver(payload: FanOutPayload): Promise<string[]> {
-    return this.attempts.begunByFanOut(eventIdsOf(payload), this.db.connection())
+    return this.attempts.startedByFanOut(eventIdsOf(payload), this.db.connection())
   }
 
   async #fanOutAll(payloads: FanOutPayload[]): Promise<StartedAttempt[][]> {
@@ -78,16 +78,16 @@ export class FanOut {
 
     const dueNow = planned.filter(({ attempt }) => attempt.delay === 0)
     const inline = new Set(dueNow.length <= INLINE_ATTEMPTS ? dueNow : [])
-    const begun = this.attempts.plan(
+    const sentHere = this.attempts.rowsAndJobs(
       [...inline].map(({ attempt }) => attempt),
       client,
-      { begun: true }
+      { sentByCaller: true }
     )
-    const queued = this.attempts.plan(
+    const queued = this.attempts.rowsAndJobs(
       planned.filter((item) => !inline.has(item)).map(({ attempt }) => attempt),
       client
     )
-    const rows = [...begun.rows, ...queued.rows]
+    const rows = [...sentHere.rows, ...queued.rows]
     const claimed = await claimAndWrite(this.db, this.outbox, this.attempts, {
       events,
       batchIds: batchIdsOf(payloads),
@@ -100,9 +100,9 @@ export class FanOut {
         .map((job) => ({ ...job, deliveryIds: job.deliveryIds.filter((id) => written.has(id)) }))
         .filter((job) => job.deliveryIds.length > 0)
     )
-    const started = [...inline].flatMap(({ event, listener }, index) =>
-      written.has(begun.attempts[index].id)
-        ? [{ delivery: begun.attempts[index], event, subscription: listener.subscription() }]
+    const started = [...inline].flatMap(({ event, candidate }, index) =>
+      written.has(sentHere.attempts[index].id)
+        ? [{ delivery: sentHere.attempts[index], event, subscription: candidate.subscription() }]
         : []
     )
     const byEvent = groupBy(started, (item) => item.event.id)
@@ -144,15 +144,15 @@ export class FanOut {
     const planned: Planned[] = []
     for (const event of events) {
       const plan = await this.planFor(event.resource)
-      for (const listener of matches.get(event.id) ?? []) {
+      for (const candidate of matches.get(event.id) ?? []) {
         const attempt = {
-          subscriptionId: listener.id,
+          subscriptionId: candidate.id,
           eventId: event.id,
           attempt: 1,
           queue: plan.queue,
           delay: plan.backoff.firstDelay(),
         }
-        planned.push({ attempt, event, listener })
+        planned.push({ attempt, event, candidate })
       }
     }
     return planned

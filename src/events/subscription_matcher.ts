@@ -7,8 +7,8 @@ import type { EventRecord, ResolvedExoConfig } from '../types.js'
 /** What matching reads of an event: not its payload */
 type MatchedEvent = Pick<EventRecord, 'id' | 'resource' | 'event' | 'ownerId' | 'environment'>
 
-/** A subscription as matching reads it, and as it is sent */
-export interface Listener {
+/** A subscription that may match an event, as matching reads it, and as it is sent */
+export interface Candidate {
   id: number
   userId: string
   events: string[]
@@ -32,7 +32,7 @@ const MAX_AGE_MS = 1000
  */
 class Snapshot {
   readonly takenAt = performance.now()
-  readonly listeners = new Map<string, Promise<Listener[]>>()
+  readonly candidates = new Map<string, Promise<Candidate[]>>()
   readonly admins = new Map<string, Promise<boolean>>()
 
   constructor(readonly generation: number | null) {}
@@ -75,7 +75,7 @@ function parseList(value: unknown): string[] {
   return typeof value === 'string' ? JSON.parse(value) : ((value as string[] | null) ?? [])
 }
 
-function listenerOf(row: Record<string, unknown>): Listener {
+function candidateOf(row: Record<string, unknown>): Candidate {
   let subscription: WebhookSubscription | undefined
   return {
     id: Number(row.id),
@@ -109,48 +109,48 @@ export class SubscriptionMatcher {
    * The subscriptions each event goes to, by event id, in id order.
    */
   async match(events: MatchedEvent[], client: QueryClientContract) {
-    const matches = new Map<string, Listener[]>()
+    const matches = new Map<string, Candidate[]>()
     if (events.length === 0) return matches
 
     const snapshot = this.#current()
     const byResource = await cached(
-      snapshot.listeners,
+      snapshot.candidates,
       [...new Set(events.map((event) => event.resource))],
-      (resources) => this.#listeners(resources, client),
+      (resources) => this.#candidates(resources, client),
       []
     )
-    const listening = new Map<MatchedEvent, Listener[]>()
+    const candidatesOf = new Map<MatchedEvent, Candidate[]>()
     for (const event of events) {
-      listening.set(
+      candidatesOf.set(
         event,
         byResource
           .get(event.resource)!
           .filter(
-            (listener) =>
-              listener.events.includes(event.event) &&
-              (listener.environments.length === 0 ||
-                listener.environments.includes(event.environment))
+            (candidate) =>
+              candidate.events.includes(event.event) &&
+              (candidate.environments.length === 0 ||
+                candidate.environments.includes(event.environment))
           )
       )
     }
 
-    const strangers = new Set<string>()
-    listening.forEach((listeners, event) =>
-      listeners.forEach((listener) => {
-        if (listener.userId !== event.ownerId) strangers.add(listener.userId)
+    const otherOwners = new Set<string>()
+    candidatesOf.forEach((candidates, event) =>
+      candidates.forEach((candidate) => {
+        if (candidate.userId !== event.ownerId) otherOwners.add(candidate.userId)
       })
     )
     const admins = await cached(
       snapshot.admins,
-      [...strangers],
+      [...otherOwners],
       (userIds) => this.#admins(userIds, client),
       false
     )
-    listening.forEach((listeners, event) =>
+    candidatesOf.forEach((candidates, event) =>
       matches.set(
         event.id,
-        listeners.filter(
-          (listener) => listener.userId === event.ownerId || admins.get(listener.userId)
+        candidates.filter(
+          (candidate) => candidate.userId === event.ownerId || admins.get(candidate.userId)
         )
       )
     )
@@ -167,14 +167,14 @@ export class SubscriptionMatcher {
     return this.#snapshot
   }
 
-  async #listeners(resources: string[], client: QueryClientContract) {
+  async #candidates(resources: string[], client: QueryClientContract) {
     const rows = await client
       .from('exo_subscriptions')
       .whereIn('resource', resources)
       .where('is_active', true)
       .orderBy('id')
     const byResource = groupBy(rows, (row: Record<string, unknown>) => row.resource as string)
-    return new Map([...byResource].map(([resource, group]) => [resource, group.map(listenerOf)]))
+    return new Map([...byResource].map(([resource, group]) => [resource, group.map(candidateOf)]))
   }
 
   async #admins(userIds: string[], client: QueryClientContract) {
