@@ -6,9 +6,11 @@
 # prepares the host app in tests/app (.env, migrations, demo admin, token and
 # two subscriptions: one to the receiver, one to an endpoint that always fails),
 # then runs a webhook receiver, a mail catcher, the web server and a delivery
-# worker until Ctrl-C. The failing subscription is retried, disabled after
-# EXO_AUTO_DISABLE_AFTER consecutive failures and its notice is mailed to the
-# catcher; each run enables it again.
+# worker (node ace exo:work) until Ctrl-C. The receiver verifies the requests
+# of every subscription pointed at it, asking the demo app for their secrets.
+# The failing subscription is retried, disabled after EXO_AUTO_DISABLE_AFTER
+# consecutive failures and its notice is mailed to the catcher; each run
+# enables it again.
 #
 # Environment:
 #   PORT                    web server port (default: PORT of tests/app/.env, 3333)
@@ -17,12 +19,20 @@
 #                           test suite's own catcher binds, see tests/app/.env.test)
 #   QUEUE_REDIS_PORT        Redis port on 127.0.0.1 (default: tests/app/.env, 6379)
 #   DEMO_REDIS_SERVER       the redis-server program to start when Redis is down
+#   EXO_NAMESPACE           what the demo's queues and Redis keys are named under
+#                           (demo: exo-demo, apart from the test suite's and other apps')
+#   EXO_QUEUE               the queue name (default: tests/app/.env, exo-webhooks)
 #   EXO_AUTO_DISABLE_AFTER  consecutive failed attempts before disabling (demo: 3)
 #   EXO_BACKOFF             the retry schedule, comma-separated (demo: 0s,3s,6s,10s)
+#   DB_CONNECTION, SQLITE_FILE, DB_*   the database (default: tests/app/.env, SQLite)
 #
-# SMTP_HOST/SMTP_PORT (pointing at the catcher), EXO_AUTO_DISABLE_AFTER and
-# EXO_BACKOFF are exported to the demo's processes only: process env wins over
-# tests/app/.env, and the .env (read by the test suite too) is left as it is.
+# EXO_NAMESPACE, EXO_QUEUE, SMTP_HOST/SMTP_PORT (pointing at the catcher),
+# EXO_AUTO_DISABLE_AFTER and EXO_BACKOFF are exported to the demo's processes
+# only: process env wins over tests/app/.env, and the .env (read by the test
+# suite too) is left as it is. They, and the database and Redis settings the
+# demo was given, are also written to tests/app/tmp/demo_settings.json, which
+# `node ace demo:order` run in another terminal reads, so it reaches the same
+# database and queue.
 #
 # The script can be sourced to run one step alone, e.g.
 #   bash -c 'source scripts/demo.sh && ensure_redis'
@@ -129,15 +139,41 @@ create_env_file() {
   mv "$APP/.env.tmp" "$APP/.env"
 }
 
-# The demo's settings for every process it runs (demo:setup, the worker, the
-# web server, demo:order): mail goes to the catcher, and the failure policy is
-# short enough to be watched. The test suite never sees these.
+# The demo's settings for every process it runs (demo:setup, the receiver's
+# look-ups, the worker, the web server, the first demo:order): queues under a
+# namespace of its own, so that nothing on the same Redis (the test suite,
+# another app) takes the demo's jobs or the demo theirs; mail to the catcher;
+# a failure policy short enough to be watched. The test suite never sees these.
 export_demo_settings() {
+  local queue
+  queue="$(setting EXO_QUEUE exo-webhooks)"
+  export EXO_NAMESPACE="${EXO_NAMESPACE:-exo-demo}"
+  export EXO_QUEUE="$queue"
   export SMTP_HOST=127.0.0.1
   export SMTP_PORT="$SMTP_PORT_DEMO"
   export EXO_AUTO_DISABLE_AFTER="${EXO_AUTO_DISABLE_AFTER:-3}"
   export EXO_BACKOFF="${EXO_BACKOFF:-0s,3s,6s,10s}"
+  write_settings_file
+  echo "Demo queues: $EXO_NAMESPACE.$EXO_QUEUE and the app's other queues under the namespace $EXO_NAMESPACE"
   echo "Demo policy: retries after $EXO_BACKOFF, disabled after $EXO_AUTO_DISABLE_AFTER consecutive failures, mail to smtp://$SMTP_HOST:$SMTP_PORT"
+}
+
+# The variables the demo runs with beyond tests/app/.env, for the demo commands
+# run in another terminal (tests/app/commands/_demo_settings.ts reads them):
+# those exported above, and the database and Redis settings given to the demo.
+SETTINGS_FILE="$APP/tmp/demo_settings.json"
+SETTINGS_NAMES=(EXO_NAMESPACE EXO_QUEUE SMTP_HOST SMTP_PORT EXO_AUTO_DISABLE_AFTER EXO_BACKOFF
+  DB_CONNECTION SQLITE_FILE DB_HOST DB_PORT DB_USER DB_PASSWORD DB_DATABASE
+  QUEUE_REDIS_HOST QUEUE_REDIS_PORT QUEUE_REDIS_PASSWORD)
+
+write_settings_file() {
+  node -e '
+    const [file, ...names] = process.argv.slice(1)
+    const env = {}
+    for (const name of names) if (process.env[name] !== undefined) env[name] = process.env[name]
+    const text = JSON.stringify({ writtenBy: "npm run demo (scripts/demo.sh)", env }, null, 2)
+    require("node:fs").writeFileSync(file, `${text}\n`, { mode: 0o600 })
+  ' "$SETTINGS_FILE" "${SETTINGS_NAMES[@]}"
 }
 
 # Step 3: a Redis for the queue, started here when it is down and redis-server exists.
@@ -181,9 +217,12 @@ setup_demo_data() {
   output="$(cd "$APP" && node ace demo:setup --receiver-port="$RECEIVER_PORT")"
   printf '%s\n' "$output" | grep -v '^{"token"' || true
   json="$(printf '%s\n' "$output" | grep '^{"token"' | tail -n 1)"
-  [[ -n "$json" ]] || die "demo:setup printed no token and secret"
+  [[ -n "$json" ]] || die "demo:setup printed no token"
   API_TOKEN="$(json_field "$json" token)"
-  WEBHOOK_SECRET="$(json_field "$json" secret)"
+  SUBSCRIPTION_ID="$(json_field "$json" subscriptionId)"
+  RUN_CHANGES="$(node -e '
+    for (const change of JSON.parse(process.argv[1]).changes) console.log(`   - ${change}`)
+  ' "$json")"
 }
 
 json_field() {
@@ -218,18 +257,14 @@ check_ports_free() {
 }
 
 start_processes() {
-  say "Starting the receiver (:$RECEIVER_PORT), the mail catcher (:$SMTP_PORT_DEMO), the web server (:$WEB_PORT) and the worker (queue $EXO_QUEUE)"
+  say "Starting the receiver (:$RECEIVER_PORT), the mail catcher (:$SMTP_PORT_DEMO), the web server (:$WEB_PORT) and the worker (node ace exo:work)"
   check_ports_free
-  start_child receiver "$ROOT" env DEMO_WEBHOOK_SECRET="$WEBHOOK_SECRET" \
-    DEMO_RECEIVER_PORT="$RECEIVER_PORT" node scripts/demo_receiver.mjs
+  start_child receiver "$ROOT" env DEMO_RECEIVER_PORT="$RECEIVER_PORT" node scripts/demo_receiver.mjs
   start_child mail "$ROOT" env DEMO_SMTP_PORT="$SMTP_PORT_DEMO" node scripts/demo_smtp.mjs
   start_child web "$APP" env PORT="$WEB_PORT" \
     node --import=ts-node-maintained/register/esm bin/server.ts
-  # Queues live on Redis under the app's namespace, its package name (a valid one already)
-  local namespace
-  namespace="$(node -p "require('$APP/package.json').name")"
-  start_child worker "$APP" node ace queue:listen --queue="$namespace.$EXO_QUEUE" \
-    --queue="$namespace.$EXO_QUEUE-notes"
+  # Every Exo queue of the app, under the demo's namespace
+  start_child worker "$APP" node ace exo:work
 }
 
 # A child that has exited, if any: its name on stdout.
@@ -258,8 +293,8 @@ stop_processes() {
   if [[ ${#CHILD_PIDS[@]} -gt 0 ]]; then
     say "Stopping the receiver, the mail catcher, the web server and the worker"
     for pid in "${CHILD_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    # bull-queue workers may not exit on SIGTERM: whatever is left after 5s is killed.
-    for tries in $(seq 1 25); do
+    # exo:work exits within 10 s of SIGTERM: whatever is left after that is killed.
+    for tries in $(seq 1 50); do
       any_child_alive || break
       sleep 0.2
     done
@@ -289,7 +324,19 @@ create_first_order() {
   (cd "$APP" && node ace demo:order)
 }
 
+# Where the demo's data lives, in words.
+database_description() {
+  local connection
+  connection="$(setting DB_CONNECTION sqlite)"
+  if [[ "$connection" == sqlite ]]; then
+    printf 'SQLite, tests/app/tmp/%s' "$(setting SQLITE_FILE db.sqlite3)"
+  else
+    printf '%s, database %s on %s' "$connection" "$(setting DB_DATABASE test)" "$(setting DB_HOST 127.0.0.1)"
+  fi
+}
+
 print_banner() {
+  local receiver_url="http://127.0.0.1:$RECEIVER_PORT/webhooks"
   cat <<EOF
 
 ────────────────────────────────────────────────────────────────────────
@@ -301,8 +348,10 @@ print_banner() {
  API token:  $API_TOKEN
    curl -H "Authorization: Bearer $API_TOKEN" $WEB_URL/exo-api/webhooks
 
- Receiver:   http://127.0.0.1:$RECEIVER_PORT/webhooks (lines prefixed [receiver])
+ Receiver:   $receiver_url (lines prefixed [receiver])
  Mail:       smtp://127.0.0.1:$SMTP_PORT_DEMO, every mail printed (lines prefixed [mail])
+ Queues:     $EXO_NAMESPACE.* on Redis (namespace $EXO_NAMESPACE: the demo's own)
+ Database:   $(database_description)
 
  What to watch: each order fires both subscriptions.
    - "Demo receiver" succeeds: [receiver] ✔ verified on_create order …
@@ -314,8 +363,29 @@ print_banner() {
    Once disabled, new orders reach only the receiver; run npm run demo again
    to enable the failing subscription and see it all again.
 
- Fire another event:
+ Fire another event (with this demo's settings, from tests/app/tmp/demo_settings.json):
    cd tests/app && node ace demo:order
+
+ Point a subscription of your own at the receiver (dashboard or API):
+   curl -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \\
+     -d '{"url":"$receiver_url","resource":"order","events":["on_create"]}' \\
+     $WEB_URL/exo-api/webhooks
+   A real receiver keeps the secret shown once in that answer; the demo's asks
+   the demo app for the secrets of every subscription pointing at it (node ace
+   demo:secrets), prints [receiver] 🔑 when it learns one or sees one rotated,
+   and says why when it cannot verify a request. Rotate a secret and watch:
+   curl -X POST -H "Authorization: Bearer $API_TOKEN" \\
+     $WEB_URL/exo-api/webhooks/$SUBSCRIPTION_ID/rotate-secret
+
+ Each npm run demo:
+   - mints a new API token (the one above) and revokes the previous run's "demo"
+     token: anything still using that one now gets 401;
+   - points both demo subscriptions at this receiver, enables them again,
+     resets their failure counts and cancels attempts the last run left pending;
+   - keeps their secrets (the demo never rotates one), the database, and the
+     subscriptions and tokens you made yourself.
+ This run:
+$RUN_CHANGES
 ────────────────────────────────────────────────────────────────────────
 
 EOF
@@ -344,7 +414,6 @@ main() {
 
   WEB_PORT="$(setting PORT 3333)"
   WEB_URL="http://localhost:$WEB_PORT"
-  EXO_QUEUE="$(setting EXO_QUEUE exo-webhooks)"
   start_processes
   wait_for_web
   create_first_order

@@ -40,6 +40,7 @@ export default defineConfig({
   isAdmin: (user) => user.isAdmin === true,
   resources: [() => import('#models/order'), () => import('#models/note')],
   prefix: { api: '/exo-api', dashboard: '/exo' },
+  namespace: env.get('EXO_NAMESPACE'),
   queue: env.get('EXO_QUEUE', 'exo-webhooks'),
   delivery: {
     timeout: env.get('EXO_DELIVERY_TIMEOUT', '30s'),

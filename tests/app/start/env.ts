@@ -28,6 +28,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   SMTP_PORT: Env.schema.string(),
   LOG_FILE: Env.schema.string.optional(),
 
+  EXO_NAMESPACE: Env.schema.string.optional(),
   EXO_QUEUE: Env.schema.string.optional(),
   EXO_DELIVERY_TIMEOUT: Env.schema.string.optional(),
   EXO_BACKOFF: Env.schema.string.optional(),

@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import { apiGet } from '#tests/helpers/api'
+import { userWithToken } from '#tests/helpers/api_fixtures'
 import { signedInUser } from '#tests/helpers/browser'
 
 test.group('Dashboard | API tokens', () => {
@@ -27,19 +28,44 @@ test.group('Dashboard | API tokens', () => {
     assert.match(cells[3], /in 2 months|in 3 months/)
   })
 
-  test('revoking a token makes the API refuse it', async ({ assert, client, cleanup }) => {
-    const { token, page } = await signedInUser(cleanup)
+  test('revoking a token asks first, without JavaScript, then the API refuses it', async ({
+    assert,
+    client,
+    cleanup,
+  }) => {
+    const { token, page } = await signedInUser(cleanup, { javaScript: false })
     const before = await apiGet(client, token, '/whoami')
     assert.equal(before.status, 200)
     await page.goto('/exo/tokens')
     const row = page.locator('[data-token]', { hasText: 'test' })
     assert.equal(await row.count(), 1)
 
-    await row.getByRole('button', { name: 'Revoke test' }).click()
-    assert.isTrue(await page.getByText('Token revoked').isVisible())
+    await row.getByRole('link', { name: 'Revoke test' }).click()
+    await page.waitForURL(/\/exo\/tokens\?revoke=/)
+    assert.equal(await page.locator('h1').innerText(), 'Revoke test')
+    assert.match(await page.locator('.danger-zone').innerText(), /refused from now on/)
+    await page.getByRole('link', { name: 'Cancel' }).click()
+    await page.waitForURL((url) => url.pathname === '/exo/tokens' && url.search === '')
+    assert.equal(await row.count(), 1, 'cancelled: still there')
+    const afterCancel = await apiGet(client, token, '/whoami')
+    assert.equal(afterCancel.status, 200)
+
+    await row.getByRole('link', { name: 'Revoke test' }).click()
+    await page.getByRole('button', { name: 'Revoke token' }).click()
+    await page.getByText('Token revoked').waitFor()
     assert.equal(await page.locator('[data-token]').count(), 0)
     const after = await apiGet(client, token, '/whoami')
     assert.equal(after.status, 401)
+  })
+
+  test('the revoke question is asked only of your own tokens', async ({ assert, cleanup }) => {
+    const { page } = await signedInUser(cleanup)
+    const other = await userWithToken()
+    for (const id of [other.tokenId, 999_999_999]) {
+      await page.goto(`/exo/tokens?revoke=${id}`)
+      assert.equal(await page.locator('h1').innerText(), 'API tokens')
+      assert.equal(await page.getByRole('button', { name: 'Revoke token' }).count(), 0)
+    }
   })
 
   test('a token needs a name', async ({ assert, cleanup }) => {
