@@ -11,6 +11,7 @@ export {
   type BackoffStrategy,
   type FailedAttempt,
 } from './src/delivery/schedule.js'
+export type { HostLookup } from './src/delivery/destination_guard.js'
 export { WebhookSubscription } from './src/models/webhook_subscription.js'
 export { WebhookEvent } from './src/models/webhook_event.js'
 export { WebhookDelivery } from './src/models/webhook_delivery.js'

@@ -1,3 +1,4 @@
+import dns from 'node:dns'
 import { readFile } from 'node:fs/promises'
 import { configProvider } from '@adonisjs/core'
 import string from '@adonisjs/core/helpers/string'
@@ -131,6 +132,7 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
   if (!Number.isInteger(autoDisableAfter) || autoDisableAfter < 1) {
     throw new E_INVALID_CONFIG(['delivery.autoDisableAfter', 'must be a whole number above 0'])
   }
+  if (delivery.lookup !== undefined) assertFunction('delivery.lookup', delivery.lookup)
   const timeout = toMilliseconds('delivery.timeout', delivery.timeout ?? '30s')
   if (timeout === 0) {
     throw new E_INVALID_CONFIG(['delivery.timeout', 'must be longer than 0'])
@@ -152,6 +154,7 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
       autoDisableAfter,
       allowPrivateNetworks: delivery.allowPrivateNetworks === true,
       requireHttps: delivery.requireHttps === true,
+      lookup: delivery.lookup ?? dns.lookup,
     },
     retention: toMilliseconds('retention', config.retention ?? '30d'),
     notifications: { from: config.notifications?.from },

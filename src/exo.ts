@@ -88,7 +88,11 @@ export class Exo {
     this.plans = new DeliveryPlans(this.registry, config)
     const planFor = this.plans.for
     this.outbox = new Outbox(db)
-    this.sender = new Sender(config.delivery.timeout, config.delivery.allowPrivateNetworks)
+    this.sender = new Sender(
+      config.delivery.timeout,
+      config.delivery.allowPrivateNetworks,
+      config.delivery.lookup
+    )
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
     this.changes = new ModelChanges(this.registry, planFor, this.recorder, environment)
     this.sweeper = new Sweeper(db, this.outbox, this.queue, this.plans.queueOf, {

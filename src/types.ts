@@ -2,6 +2,7 @@ import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import type { BackoffStrategy } from './delivery/schedule.js'
 import type { Signer } from './delivery/signer.js'
+import type { HostLookup } from './delivery/destination_guard.js'
 
 /**
  * The model changes a resource can turn into webhook events.
@@ -62,6 +63,12 @@ export interface ExoConfig<User = any> {
     autoDisableAfter?: number
     allowPrivateNetworks?: boolean
     requireHttps?: boolean
+    /**
+     * Resolves receivers' host names, with the signature of `dns.lookup`
+     * called with `all: true` (its default); the SSRF guard applies to the
+     * addresses it gives.
+     */
+    lookup?: HostLookup
   }
   retention?: Duration
   notifications?: { from?: string }
@@ -85,6 +92,7 @@ export interface ResolvedExoConfig {
     autoDisableAfter: number
     allowPrivateNetworks: boolean
     requireHttps: boolean
+    lookup: HostLookup
   }
   retention: number
   notifications: { from?: string }

@@ -1,6 +1,16 @@
-import dns from 'node:dns'
+import dns, { type LookupAddress, type LookupAllOptions } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import ipaddr from 'ipaddr.js'
+
+/**
+ * How host names become addresses: `dns.lookup` with `all: true`, or a
+ * resolver of the app's own with its signature (`delivery.lookup`).
+ */
+export type HostLookup = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void
+) => void
 
 /** Global unicast IPv6: what is outside it (IPv4-compatible `::a.b.c.d`, ULA…) is never public */
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3')
@@ -37,34 +47,68 @@ function hostOf(url: URL) {
 }
 
 /**
- * A DNS lookup for HTTP agents that refuses private, loopback, link-local,
- * metadata and other non-public answers. The socket connects to the address
- * checked here, so a second resolution (DNS rebinding) cannot swap it.
+ * Every address `lookup` gives for `hostname`; a resolver answering none
+ * fails as `dns.lookup` does.
  */
-export const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, '', 0)
-    const refused = addresses.map(({ address }) => refusalReason(address)).find(Boolean)
-    if (refused) {
-      return callback(new RefusedDestination(`Refused destination: ${hostname}: ${refused}`), '', 0)
-    }
-    if (options.all) return (callback as any)(null, addresses)
-    callback(null, addresses[0].address, addresses[0].family)
+function resolveAll(
+  lookup: HostLookup,
+  hostname: string,
+  options: LookupAllOptions = { all: true }
+) {
+  return new Promise<LookupAddress[]>((resolve, reject) => {
+    lookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return reject(error)
+      if (!addresses?.length) {
+        return reject(
+          Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' })
+        )
+      }
+      resolve(addresses)
+    })
   })
 }
 
 /**
- * Checks where a URL points before a request: IP literals directly (Node does
- * not look them up), host names through their resolved addresses.
+ * Why one of the addresses may not receive webhooks, or null when none is refused.
  */
-export async function checkDestination(url: URL): Promise<void> {
+function refusalOfAny(addresses: LookupAddress[]) {
+  return addresses.map(({ address }) => refusalReason(address)).find(Boolean) ?? null
+}
+
+/**
+ * The lookup of an HTTP agent's connections (`net.connect`'s), resolving
+ * through `lookup`. Guarded, it refuses private, loopback, link-local,
+ * metadata and other non-public answers; the socket connects to the address
+ * checked here, so a second resolution (DNS rebinding) cannot swap it.
+ */
+export function connectionLookup(lookup: HostLookup, guarded: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolveAll(lookup, hostname, options as LookupAllOptions).then(
+      (addresses) => {
+        const refused = guarded ? refusalOfAny(addresses) : null
+        if (refused) {
+          const error = new RefusedDestination(`Refused destination: ${hostname}: ${refused}`)
+          return callback(error, '', 0)
+        }
+        if (options.all) return (callback as any)(null, addresses)
+        callback(null, addresses[0].address, addresses[0].family)
+      },
+      (error) => callback(error, '', 0)
+    )
+  }
+}
+
+/**
+ * Checks where a URL points before a request: IP literals directly (Node does
+ * not look them up), host names through the addresses `lookup` resolves.
+ */
+export async function checkDestination(url: URL, lookup: HostLookup = dns.lookup): Promise<void> {
   const host = hostOf(url)
   if (isIP(host)) {
     const refused = refusalReason(host)
     if (refused) throw new RefusedDestination(`Refused destination: ${refused}`)
     return
   }
-  const addresses = await dns.promises.lookup(host, { all: true })
-  const refused = addresses.map(({ address }) => refusalReason(address)).find(Boolean)
+  const refused = refusalOfAny(await resolveAll(lookup, host))
   if (refused) throw new RefusedDestination(`Refused destination: ${host}: ${refused}`)
 }

@@ -1,6 +1,7 @@
+import dns from 'node:dns'
 import { isIP } from 'node:net'
 import { Agent } from 'undici'
-import { guardedLookup, refusalReason } from './destination_guard.js'
+import { connectionLookup, refusalReason, type HostLookup } from './destination_guard.js'
 
 /** Response bodies are kept up to this size in the activity log */
 export const RESPONSE_BODY_LIMIT = 64 * 1024
@@ -58,7 +59,8 @@ function storableText(body: Buffer) {
  * One HTTP POST over keep-alive connections (undici, whose client costs
  * half the CPU per request of Node's http module), with an overall timeout,
  * never following redirects and keeping at most 64 KiB of the response body.
- * Unless private networks are allowed, only public addresses are reached.
+ * Host names resolve through `lookup`; unless private networks are allowed,
+ * only public addresses are reached.
  * A receiver gets at most SOCKETS_PER_ORIGIN requests at once from a worker;
  * the timeout and the duration count from when a request has its connection.
  */
@@ -67,13 +69,14 @@ export class Sender {
 
   constructor(
     private timeoutMs: number,
-    private allowPrivateNetworks = false
+    private allowPrivateNetworks = false,
+    lookup: HostLookup = dns.lookup
   ) {
     this.#agent = new Agent({
       connections: SOCKETS_PER_ORIGIN,
       connect: {
         timeout: timeoutMs,
-        ...(allowPrivateNetworks ? {} : { lookup: guardedLookup }),
+        lookup: connectionLookup(lookup, !allowPrivateNetworks),
       },
       // The overall timeout below covers both
       headersTimeout: 0,

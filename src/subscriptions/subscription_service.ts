@@ -112,7 +112,7 @@ export class SubscriptionService {
    */
   async #checkDestination(url: string) {
     try {
-      await checkDestination(new URL(url))
+      await checkDestination(new URL(url), this.config.delivery.lookup)
     } catch (error) {
       if (error instanceof RefusedDestination) invalid('url', 'publicDestination', error.message)
       invalid(

@@ -12,6 +12,7 @@ function doubling(options: BatcherOptions<number> = {}, delayMs = 5) {
   const batcher = new Batcher<number, number>(async (inputs) => {
     runs.push(inputs)
     mostInFlight = Math.max(mostInFlight, ++inFlight)
+    // A run that takes this long: the work being batched
     await sleep(delayMs)
     inFlight--
     return inputs.map((input) => input * 2)
@@ -31,6 +32,7 @@ test.group('Batcher', () => {
   }) => {
     const { batcher, runs, mostInFlight } = doubling({ concurrency: 1 })
     const first = batcher.add(1)
+    // A later turn of the event loop, the first run under way
     await sleep(1)
     const rest = [2, 3, 4, 5].map((input) => batcher.add(input))
     assert.deepEqual(await Promise.all([first, ...rest]), [2, 4, 6, 8, 10])

@@ -1,8 +1,10 @@
+import dns from 'node:dns'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { test } from '@japa/runner'
 import { AppFactory } from '@adonisjs/core/factories/app'
 import type { ApplicationService } from '@adonisjs/core/types'
 import { defineConfig } from '../../src/define_config.js'
+import type { HostLookup } from '../../src/delivery/destination_guard.js'
 import type { BackoffStrategy } from '../../src/delivery/schedule.js'
 import { ExoSigner, type Signer } from '../../src/delivery/signer.js'
 import type { ExoConfig } from '../../src/types.js'
@@ -22,8 +24,9 @@ test.group('defineConfig', () => {
     const config = await resolve(BASE)
     assert.deepEqual(config.prefix, { api: '/exo-api', dashboard: '/exo' })
     assert.equal(config.queue, 'exo-webhooks')
-    const { signer, ...delivery } = config.delivery
+    const { signer, lookup, ...delivery } = config.delivery
     assert.instanceOf(signer, ExoSigner)
+    assert.strictEqual(lookup, dns.lookup)
     assert.deepEqual(delivery, {
       timeout: 30_000,
       backoff: [0, 30_000, 120_000, 600_000, 3_600_000],
@@ -59,6 +62,13 @@ test.group('defineConfig', () => {
     const subclass = new ExoAndAcme()
     const extended = await resolve({ ...BASE, delivery: { signer: subclass } })
     assert.strictEqual(extended.delivery.signer, subclass)
+  })
+
+  test('a lookup of the app is kept as given', async ({ assert }) => {
+    const lookup: HostLookup = (_hostname, _options, callback) =>
+      callback(null, [{ address: '203.0.113.10', family: 4 }])
+    const config = await resolve({ ...BASE, delivery: { lookup } })
+    assert.strictEqual(config.delivery.lookup, lookup)
   })
 
   test('the namespace is the app package name as a slug unless set', async ({ assert }) => {
@@ -97,6 +107,8 @@ test.group('defineConfig', () => {
     ['delivery.signer', { delivery: { signer: {} as any } }],
     ['delivery.signer', { delivery: { signer: ExoSigner as any } }],
     ['delivery.signer', { delivery: { signer: null as any } }],
+    ['delivery.lookup', { delivery: { lookup: '10.0.0.53' as any } }],
+    ['delivery.lookup', { delivery: { lookup: null as any } }],
     ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 0 } }],
     ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 2.5 } }],
     ['retention', { retention: -1 }],

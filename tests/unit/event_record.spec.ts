@@ -11,6 +11,7 @@ test.group('Event record', () => {
 
   test('timestamps follow the clock into the next second', async ({ assert }) => {
     const first = preciseTimestamp()
+    // Into the next second of the clock: what the test is about
     await sleep(1005 - (Date.now() % 1000))
     const next = preciseTimestamp()
     assert.isAbove(Date.parse(next), Date.parse(first))

@@ -1,6 +1,8 @@
 process.env.NODE_ENV = 'test'
 // Each run gets its own queue, so runs sharing a Redis never take each other's jobs.
 process.env.EXO_QUEUE ??= `exo-test-${process.pid}`
+// Names the SSRF tests resolve to private addresses, here and in the workers
+process.env.EXO_TEST_HOSTS ??= JSON.stringify(TEST_HOSTS)
 
 import 'reflect-metadata'
 import { mkdir, rm } from 'node:fs/promises'
@@ -8,6 +10,7 @@ import { prettyPrintError } from '@adonisjs/core'
 import { configure, processCLIArgs, run } from '@japa/runner'
 import { createIgnitor } from './ignitor.js'
 import { PrivateRedis } from '../tests/helpers/redis_server.js'
+import { TEST_HOSTS } from '../tests/helpers/test_hosts.js'
 
 // Tests stop and restart Redis, so the run gets a redis-server of its own;
 // EXO_TEST_REDIS_AOF=<dir> makes it persist there, as production Redis does.

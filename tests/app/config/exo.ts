@@ -1,7 +1,9 @@
 import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { createHmac } from 'node:crypto'
-import { defineConfig, type BackoffStrategy, type Signer } from 'adonis-exo'
+import dns from 'node:dns'
+import { isIP } from 'node:net'
+import { defineConfig, type BackoffStrategy, type HostLookup, type Signer } from 'adonis-exo'
 
 /**
  * The failure policy is the contract's unless EXO_BACKOFF (comma-separated
@@ -35,6 +37,22 @@ const immediateRetries: BackoffStrategy = {
   nextDelay: (attempt) => (attempt < 3 ? 0 : null),
 }
 
+/**
+ * EXO_TEST_HOSTS (JSON, `{ "name": "address" }`) names hosts this app
+ * resolves itself, as split-horizon DNS would, every other name going to the
+ * system resolver: the SSRF tests point names at private addresses in the
+ * test process and in its workers alike (tests/helpers/test_hosts.ts).
+ */
+const testHosts = new Map<string, string>(
+  Object.entries(JSON.parse(env.get('EXO_TEST_HOSTS', '{}')))
+)
+
+const lookup: HostLookup = (hostname, options, callback) => {
+  const address = testHosts.get(hostname.toLowerCase())
+  if (!address) return dns.lookup(hostname, options, callback)
+  callback(null, [{ address, family: isIP(address) }])
+}
+
 export default defineConfig({
   userModel: () => import('#models/user'),
   isAdmin: (user) => user.isAdmin === true,
@@ -53,6 +71,7 @@ export default defineConfig({
     autoDisableAfter: env.get('EXO_AUTO_DISABLE_AFTER', 20),
     allowPrivateNetworks: env.get('EXO_ALLOW_PRIVATE_NETWORKS', false),
     requireHttps: app.inProduction,
+    lookup,
   },
   retention: '30d',
   notifications: { from: env.get('EXO_MAIL_FROM') },

@@ -5,12 +5,8 @@ import { DateTime } from 'luxon'
 import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { apiGet, createdByApi } from '#tests/helpers/api'
-import {
-  userWithToken,
-  deleteSubscriptions,
-  eventually,
-  subscriptionBody,
-} from '#tests/helpers/api_fixtures'
+import { userWithToken, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 import {
   fillNewSubscription,
   openPage,

@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import { Webhook } from 'standardwebhooks'
-import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
+import { WebhookEvent, type ExoEvent } from 'adonis-exo'
 import Note from '#models/note'
 import Order from '#models/order'
-import { deliveredOrder, subscribedReceiver } from '#tests/helpers/fixtures'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { deliveredOrder, recordedEvents, subscribedReceiver } from '#tests/helpers/fixtures'
+import { attemptsOf, completedAttempts, deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 
 test.group('Delivery slice | a model change reaches a receiver, signed', (group) => {
   group.each.teardown(deleteSubscriptions)
@@ -20,9 +20,11 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     const secret = subscription.secret
 
     const order = await Order.create({ userId: user.id, total: 4200, status: 'new' })
-    const [request] = await receiver.waitFor(1)
-    await sleep(200)
+    // One attempt, sent: the fan-out wrote it with any other there would be
+    const attempts = await completedAttempts(subscription.id, 1)
+    assert.lengthOf(attempts, 1)
     assert.lengthOf(receiver.received, 1)
+    const [request] = receiver.received
 
     assert.equal(request.method, 'POST')
     assert.match(request.json.id, /^evt_[0-9A-Z]{26}$/)
@@ -59,23 +61,22 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     assert,
     cleanup,
   }) => {
-    const { receiver, user, subscription } = await subscribedReceiver(cleanup)
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, {
+      delayMs: 150,
+    })
     const request = await deliveredOrder(user, receiver)
 
-    let attempt: WebhookDelivery | null = null
-    for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
-      attempt = await WebhookDelivery.query().where('subscription_id', subscription.id).first()
-      await sleep(50)
-    }
-    assert.equal(attempt!.status, 'success')
-    assert.equal(attempt!.id, request.headers['x-exo-delivery'])
-    assert.equal(attempt!.eventId, request.json.id)
-    assert.equal(attempt!.attempt, 1)
-    assert.equal(attempt!.httpStatus, 200)
-    assert.isNull(attempt!.error)
-    assert.isAtLeast(attempt!.durationMs!, 0)
-    assert.equal(attempt!.responseBody, 'ok')
-    assert.equal(attempt!.requestHeaders!['webhook-id'], request.json.id)
+    const [attempt] = await completedAttempts(subscription.id, 1)
+    assert.equal(attempt.status, 'success')
+    assert.equal(attempt.id, request.headers['x-exo-delivery'])
+    assert.equal(attempt.eventId, request.json.id)
+    assert.equal(attempt.attempt, 1)
+    assert.equal(attempt.httpStatus, 200)
+    assert.isNull(attempt.error)
+    assert.isAtLeast(attempt.durationMs!, 150, 'the receiver took 150 ms to answer')
+    assert.isBelow(attempt.durationMs!, 2000, 'within the timeout')
+    assert.equal(attempt.responseBody, 'ok')
+    assert.equal(attempt.requestHeaders!['webhook-id'], request.json.id)
 
     await subscription.refresh()
     assert.equal(subscription.failureCount, 0)
@@ -90,13 +91,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
 
-    let attempts: WebhookDelivery[] = []
-    for (let tries = 0; tries < 100 && attempts.length < 2; tries++) {
-      attempts = await WebhookDelivery.query()
-        .where('subscription_id', subscription.id)
-        .orderBy('attempt')
-      await sleep(50)
-    }
+    const attempts = await attemptsOf(subscription.id, (rows) => rows.length >= 2)
     assert.deepEqual(
       attempts.map((attempt) => [attempt.attempt, attempt.status, attempt.httpStatus]),
       [
@@ -114,6 +109,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     const { receiver, user } = await subscribedReceiver(cleanup, {
       subscription: { events: ['on_update'] },
     })
+    const seen = recordedEvents(cleanup)
     const order = await Order.create({ userId: user.id, total: 10, status: 'new' })
 
     await order.save()
@@ -121,11 +117,31 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     await order.save()
     order.total = 20
     await order.save()
+    // Once this change is recorded, the saves before it are too
+    order.status = 'last'
+    await order.save()
 
-    await receiver.settle(1)
-    assert.lengthOf(receiver.received, 1)
-    assert.equal(receiver.received[0].json.event, 'on_update')
-    assert.equal(receiver.received[0].json.data.total, 20)
+    const last = (event: ExoEvent) => event.data.id === order.id && event.data.status === 'last'
+    await eventually(
+      async () => seen,
+      (events) => events.some(last)
+    )
+    const changes = [
+      ['on_create', 10, 'new'],
+      ['on_update', 20, 'new'],
+      ['on_update', 20, 'last'],
+    ]
+    const summary = (event: { event: string; data: { total: number; status: string } }) => [
+      event.event,
+      event.data.total,
+      event.data.status,
+    ]
+    assert.deepEqual(seen.filter((event) => event.data.id === order.id).map(summary), changes)
+    const received = await receiver.waitFor(2)
+    assert.sameDeepMembers(
+      received.map(({ json }) => summary(json)),
+      changes.slice(1)
+    )
   })
 
   test('a rolled back transaction sends nothing and leaves no event', async ({
@@ -149,8 +165,9 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
       })
     )
 
+    // Saved after the rolled back ones, the only one delivered
     await Order.create({ userId: user.id, total: 3, status: 'sentinel' })
-    await receiver.settle(1)
+    await receiver.waitFor(1)
     assert.deepEqual(
       receiver.received.map((request) => request.json.data.status),
       ['sentinel']
@@ -165,7 +182,7 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
     assert,
     cleanup,
   }) => {
-    const { receiver, user } = await subscribedReceiver(cleanup, {
+    const { receiver, user, subscription } = await subscribedReceiver(cleanup, {
       subscription: { events: ['on_create', 'on_update'] },
     })
 
@@ -177,7 +194,9 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
       return [first.id, second.id]
     })
 
-    await receiver.settle(3)
+    // The batch's fan-out wrote the attempts of its three events at once, and once
+    const attempts = await completedAttempts(subscription.id, 3)
+    assert.lengthOf(attempts, 3)
     assert.lengthOf(receiver.received, 3)
     const sent = receiver.received.map(
       ({ json }) => `${json.event}:${json.data.id}:${json.data.total}`
@@ -200,15 +219,27 @@ test.group('Delivery slice | a model change reaches a receiver, signed', (group)
       user: { isAdmin: true },
       subscription: { resource: 'note', events: ['on_delete'] },
     })
+    const seen = recordedEvents(cleanup)
 
     const note = await Note.create({ body: 'hello' })
     note.body = 'changed'
     await note.save()
     await note.delete()
 
-    await receiver.settle(1)
-    assert.lengthOf(receiver.received, 1)
-    assert.equal(receiver.received[0].json.event, 'on_delete')
-    assert.equal(receiver.received[0].json.resource, 'note')
+    // Recorded in the order of the saves: by the delete's, the others would be in
+    const ofNote = () =>
+      seen.filter((event) => event.resource === 'note' && event.data.id === note.id)
+    await eventually(
+      async () => ofNote(),
+      (events) => events.some(({ event }) => event === 'on_delete')
+    )
+    assert.deepEqual(
+      ofNote().map(({ event }) => event),
+      ['on_delete'],
+      'notes declare on_delete alone'
+    )
+    const [request] = await receiver.waitFor(1)
+    assert.equal(request.json.event, 'on_delete')
+    assert.equal(request.json.resource, 'note')
   })
 })

@@ -1,50 +1,31 @@
-import { readFile } from 'node:fs/promises'
 import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import emitter from '@adonisjs/core/services/emitter'
 import exo from 'adonis-exo/services/main'
-import type { ExoEvent, ExoEventsList } from 'adonis-exo'
+import type { ExoEventsList } from 'adonis-exo'
 import Order from '#models/order'
-import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { createUser, recordedEvents, subscribe } from '#tests/helpers/fixtures'
 import { receiverForEachTest } from '#tests/helpers/receiver'
-import { attemptsOf, eventually } from '#tests/helpers/api_fixtures'
-import { workerEventsLog } from '#tests/helpers/worker'
-
-interface Emitted<Name extends keyof ExoEventsList = keyof ExoEventsList> {
-  name: Name
-  pid: number
-  payload: ExoEventsList[Name]
-}
+import { attemptsOf } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
+import { workerEvents, type WorkerEvent } from '#tests/helpers/worker'
 
 /**
  * What the worker's listeners (tests/app/start/events.ts) wrote for one
  * subscription, once `count` lines of it are there.
  */
-async function emittedFor(subscriptionId: number, count: number): Promise<Emitted[]> {
+async function emittedFor(subscriptionId: number, count: number): Promise<WorkerEvent[]> {
   return eventually(
     async () => {
-      const text = await readFile(workerEventsLog(), 'utf8').catch(() => '')
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Emitted)
-        .filter(
-          (entry) =>
-            'subscriptionId' in entry.payload &&
-            entry.payload.subscriptionId === Number(subscriptionId)
-        )
+      const entries = await workerEvents()
+      return entries.filter(
+        (entry) =>
+          'subscriptionId' in entry.payload &&
+          entry.payload.subscriptionId === Number(subscriptionId)
+      )
     },
     (entries) => entries.length >= count
   )
-}
-
-/**
- * Collects `exo:event:recorded` in this process while the test runs.
- */
-function recordedEvents(cleanup: (handler: () => void) => void) {
-  const seen: ExoEvent[] = []
-  cleanup(emitter.on('exo:event:recorded', (event) => seen.push(event)))
-  return seen
 }
 
 test.group('Emitter events | the host app hears about events and attempts', (group) => {

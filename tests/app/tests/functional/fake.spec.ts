@@ -7,7 +7,7 @@ import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { receiverForEachTest } from '#tests/helpers/receiver'
-import { eventually } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 
 function assertionMessage(run: () => void) {
   try {
@@ -65,8 +65,9 @@ test.group('exo.fake() | events are kept for assertions instead of being sent', 
     assert.lengthOf(await WebhookEvent.query().whereIn('id', ids), 0, 'no outbox row')
 
     exo.restore()
+    // The faked events have no outbox row and no job: nothing can send them later
     await Order.create({ userId: user.id, total: 1, status: 'sentinel' })
-    await receiver().settle(1)
+    await receiver().waitFor(1)
     assert.deepEqual(
       receiver().received.map((request) => request.json.data.status),
       ['sentinel'],

@@ -10,7 +10,8 @@ import env from '#start/env'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
-import { attemptsOf, deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 
 /** The secret the host app's own receiving route (start/routes.ts) verifies with */
 const RECEIVER_SECRET = env.get('WEBHOOK_SECRET')!
@@ -119,7 +120,6 @@ test.group('Receiver | verifyWebhookMiddleware in an AdonisJS app', (group) => {
     await exo.subscriptions.rotateSecret(subscription, 0)
     await Order.create({ userId: user.id, total: 2, status: 'after' })
     const [, refused] = await attemptsOf(subscription.id, (rows) => rows[1]?.status === 'failed')
-    assert.equal(refused.status, 'failed')
     assert.equal(refused.httpStatus, 401)
     assert.deepEqual(JSON.parse(refused.responseBody!), {
       code: 'E_INVALID_WEBHOOK_SIGNATURE',

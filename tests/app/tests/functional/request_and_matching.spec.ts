@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, deliveredOrder, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { deleteSubscriptions, fannedOutTo } from '#tests/helpers/api_fixtures'
 
 test.group('Requests carry the subscription’s headers and credentials', (group) => {
   group.each.teardown(deleteSubscriptions)
@@ -48,14 +47,16 @@ test.group('Matching | environments, ownership and queues', (group) => {
       startReceiver({ cleanup }),
     ])
     const user = await createUser()
-    await subscribe(user, testing.url, { environments: ['test'] })
-    await subscribe(user, production.url, { environments: ['production'] })
-    await subscribe(user, any.url, { environments: [] })
+    const inTest = await subscribe(user, testing.url, { environments: ['test'] })
+    const inProduction = await subscribe(user, production.url, { environments: ['production'] })
+    const inAny = await subscribe(user, any.url, { environments: [] })
 
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const order = await Order.create({ userId: user.id, total: 1, status: 'new' })
+    const sentTo = await fannedOutTo(order)
+    assert.includeMembers(sentTo, [inTest.id, inAny.id].map(Number))
+    assert.notInclude(sentTo, Number(inProduction.id))
     await testing.waitFor(1)
     await any.waitFor(1)
-    await sleep(300)
     assert.lengthOf(production.received, 0)
   })
 
@@ -72,19 +73,33 @@ test.group('Matching | environments, ownership and queues', (group) => {
     const admin = await createUser({ isAdmin: true })
     const owner = await createUser()
     const stranger = await createUser()
-    await subscribe(admin, adminHook.url)
-    await subscribe(owner, ownerHook.url)
-    await subscribe(stranger, strangerHook.url)
-    await subscribe(owner, noteHook.url, { resource: 'note', events: ['on_delete'] })
+    const adminSubscription = await subscribe(admin, adminHook.url)
+    const ownerSubscription = await subscribe(owner, ownerHook.url)
+    const strangerSubscription = await subscribe(stranger, strangerHook.url)
+    const ownerNotes = await subscribe(owner, noteHook.url, {
+      resource: 'note',
+      events: ['on_delete'],
+    })
 
-    await Order.create({ userId: owner.id, total: 1, status: 'new' })
+    const order = await Order.create({ userId: owner.id, total: 1, status: 'new' })
     const note = await Note.create({ body: 'x' })
     await note.delete()
 
+    const orderSentTo = await fannedOutTo(order)
+    assert.includeMembers(orderSentTo, [adminSubscription.id, ownerSubscription.id].map(Number))
+    assert.notInclude(
+      orderSentTo,
+      Number(strangerSubscription.id),
+      'another user’s record is not sent'
+    )
+    assert.notInclude(
+      await fannedOutTo(note, 'on_delete'),
+      Number(ownerNotes.id),
+      'a resource without ownerColumn goes to admins only'
+    )
     await adminHook.waitFor(1)
     await ownerHook.waitFor(1)
-    await sleep(400)
-    assert.lengthOf(strangerHook.received, 0, 'another user’s record is not sent')
-    assert.lengthOf(noteHook.received, 0, 'a resource without ownerColumn goes to admins only')
+    assert.lengthOf(strangerHook.received, 0)
+    assert.lengthOf(noteHook.received, 0)
   })
 })

@@ -8,7 +8,8 @@ import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
-import { attemptsOf, deleteSubscriptions, eventually } from '#tests/helpers/api_fixtures'
+import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 import { redisQueue } from '#tests/helpers/worker'
 
 /**

@@ -22,6 +22,9 @@ const REFUSED = [
   'http://[fd00:ec2::254]/hook',
   'http://[fe80::1]/hook',
   'http://224.0.0.1/hook',
+  // Names the app's lookup resolves to private addresses (tests/helpers/test_hosts.ts)
+  'http://private.exo-ssrf.test/hook',
+  'http://metadata.exo-ssrf.test/latest/meta-data',
 ]
 
 /**

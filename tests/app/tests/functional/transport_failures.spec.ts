@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import { createServer as createTlsServer, Server as TlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import type { TestContext } from '@japa/runner/core'
 import selfsigned from 'selfsigned'
@@ -9,7 +8,7 @@ import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { closedUrl } from '#tests/helpers/receiver'
-import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 /**
  * Listens on loopback until the test ends: the hook URL of `server`.
@@ -24,17 +23,14 @@ async function listen(server: Server | TlsServer, cleanup: TestContext['cleanup'
   return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/hook`
 }
 
+/**
+ * The first attempt at the subscription, once its outcome is logged.
+ */
 async function firstAttempt(subscription: WebhookSubscription) {
-  for (let tries = 0; tries < 300; tries++) {
-    const attempt = await WebhookDelivery.query()
-      .where('subscription_id', subscription.id)
-      .where('attempt', 1)
-      .whereNot('status', 'pending')
-      .first()
-    if (attempt) return attempt
-    await sleep(50)
-  }
-  throw new Error('The first attempt never completed')
+  const attempts = await attemptsOf(subscription.id, (rows) =>
+    rows.some((row) => row.attempt === 1 && row.status !== 'pending')
+  )
+  return attempts.find((row) => row.attempt === 1)!
 }
 
 /**

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import type { TestContext } from '@japa/runner/core'
 import { WebhookDelivery } from 'adonis-exo'
@@ -9,10 +8,11 @@ import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { runningWorker, startWorker } from '#tests/helpers/worker'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 
 /**
  * A receiver on loopback, closed after the test, that answers only when the
- * test says so, and an order saved for the subscription to it.
+ * test says so, a subscription to it, and a way to save an order for it.
  */
 async function heldRequests(cleanup: TestContext['cleanup']) {
   const requests: IncomingMessage[] = []
@@ -30,7 +30,14 @@ async function heldRequests(cleanup: TestContext['cleanup']) {
   const user = await createUser()
   const subscription = await subscribe(user, url)
   const saveOrder = () => Order.create({ userId: user.id, total: 1, status: 'new' })
-  return { requests, responses, subscription, saveOrder }
+  /** Waits until `count` requests are held */
+  const held = (count: number, timeout?: number) =>
+    eventually(
+      () => requests.length,
+      (length) => length >= count,
+      { timeout, what: `${count} held requests` }
+    )
+  return { requests, responses, subscription, saveOrder, held }
 }
 
 test.group('Worker crash | an attempt cut short by a killed worker is sent again', (group) => {
@@ -40,16 +47,16 @@ test.group('Worker crash | an attempt cut short by a killed worker is sent again
     assert,
     cleanup,
   }) => {
-    const { requests, responses, subscription, saveOrder } = await heldRequests(cleanup)
+    const { requests, responses, subscription, saveOrder, held } = await heldRequests(cleanup)
 
     // The first request is left hanging: the worker is killed while it waits.
     await saveOrder()
-    while (requests.length === 0) await sleep(10)
+    await held(1)
     await runningWorker.current!.kill()
     await startWorker()
 
-    for (let tries = 0; tries < 600 && requests.length < 2; tries++) await sleep(50)
-    assert.lengthOf(requests, 2, 'BullMQ gave the stalled job to the new worker')
+    // BullMQ gives the stalled job to the new worker
+    await held(2, 30_000)
     responses[1].end('ok')
     const [cut, resent] = requests
     assert.equal(resent.headers['webhook-id'], cut.headers['webhook-id'])
@@ -59,12 +66,11 @@ test.group('Worker crash | an attempt cut short by a killed worker is sent again
     const interrupted = await WebhookDelivery.findOrFail(String(cut.headers['x-exo-delivery']))
     assert.equal(interrupted.status, 'failed')
     assert.match(interrupted.error!, /^Interrupted: /)
-    let attempt: WebhookDelivery | null = null
-    for (let tries = 0; tries < 100 && attempt?.status !== 'success'; tries++) {
-      attempt = await WebhookDelivery.find(String(resent.headers['x-exo-delivery']))
-      await sleep(50)
-    }
-    assert.equal(attempt!.status, 'success')
+    const attempt = await eventually(
+      () => WebhookDelivery.find(String(resent.headers['x-exo-delivery'])),
+      (row) => row?.status === 'success',
+      { what: 'The resent attempt logged as sent' }
+    )
     assert.equal(attempt!.attempt, interrupted.attempt + 1)
     assert.equal(attempt!.subscriptionId, subscription.id)
     await subscription.refresh()
@@ -79,7 +85,7 @@ test.group('Worker stop | SIGTERM lets the attempt under way finish', (group) =>
     assert,
     cleanup,
   }) => {
-    const { requests, responses, subscription, saveOrder } = await heldRequests(cleanup)
+    const { requests, responses, subscription, saveOrder, held } = await heldRequests(cleanup)
 
     // A worker of the orders' queue alone: every queue it listens to runs Exo's jobs
     await runningWorker.current!.stop()
@@ -89,9 +95,11 @@ test.group('Worker stop | SIGTERM lets the attempt under way finish', (group) =>
     })
 
     await saveOrder()
-    while (requests.length === 0) await sleep(10)
+    await held(1)
+    // Answered only once the worker has heard SIGTERM, and while it waits
+    const stopping = worker.printed(/stopping its workers/)
     const stopped = worker.stop()
-    await sleep(300)
+    await stopping
     responses[0].end('ok')
 
     const { killed } = await stopped

@@ -1,11 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { ApiClient, ApiResponse } from '@japa/api-client'
 import type { TestContext } from '@japa/runner/core'
 import db from '@adonisjs/lucid/services/db'
-import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import { WebhookDelivery, WebhookEvent, WebhookSubscription } from 'adonis-exo'
 import exo from 'adonis-exo/services/main'
 import { createUser } from '#tests/helpers/fixtures'
 import { exoApi, tokenFor, type ExoApi } from '#tests/helpers/api'
+import { eventually, type WaitOptions } from '#tests/helpers/eventually'
 import { startReceiver } from '#tests/helpers/receiver'
 
 /** What fixtures take of a test's context: its API client, and its cleanup */
@@ -71,14 +71,19 @@ export async function apiSubscription(
 }
 
 /**
- * A receiver answering `status`, closed when the test ends, and a new API
- * user's subscription to it (`body` on top of the smallest valid one).
+ * A receiver answering `status` (after `delayMs`), closed when the test ends,
+ * and a new API user's subscription to it (`body` on top of the smallest
+ * valid one).
  */
 export async function apiSubscribedReceiver(
   { client, cleanup }: FixtureContext,
-  options: { status?: number; body?: Record<string, unknown> } = {}
+  options: { status?: number; delayMs?: number; body?: Record<string, unknown> } = {}
 ) {
-  const receiver = await startReceiver({ status: options.status, cleanup })
+  const receiver = await startReceiver({
+    status: options.status,
+    delayMs: options.delayMs,
+    cleanup,
+  })
   return { receiver, ...(await apiSubscription(client, receiver.url, options.body)) }
 }
 
@@ -136,30 +141,12 @@ export function subscriptionBody(url: string, overrides: Record<string, unknown>
 }
 
 /**
- * Polls `probe` until `accept` takes its value, failing after `timeout` ms.
- */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeout = 15_000
-): Promise<T> {
-  const deadline = Date.now() + timeout
-  for (;;) {
-    const value = await probe()
-    if (accept(value)) return value
-    if (Date.now() > deadline) {
-      throw new Error(`Condition not met in ${timeout}ms: ${JSON.stringify(value)}`)
-    }
-    await sleep(50)
-  }
-}
-
-/**
  * The attempts of a subscription, oldest first, once `accept` takes them.
  */
 export function attemptsOf(
   subscriptionId: number,
-  accept: (attempts: WebhookDelivery[]) => boolean = () => true
+  accept: (attempts: WebhookDelivery[]) => boolean = () => true,
+  options: WaitOptions = {}
 ) {
   return eventually(
     () =>
@@ -167,8 +154,46 @@ export function attemptsOf(
         .where('subscription_id', subscriptionId)
         .orderBy('created_at')
         .orderBy('id'),
-    accept
+    accept,
+    { what: `The attempts of subscription ${subscriptionId}`, ...options }
   )
+}
+
+/**
+ * The attempts of a subscription once there are `count` and none is pending:
+ * each has its outcome, and the receiver the request, so a test may assert
+ * there are no others. Fails when they do not come.
+ */
+export function completedAttempts(subscriptionId: number, count: number) {
+  return attemptsOf(
+    subscriptionId,
+    (attempts) => attempts.length >= count && attempts.every((row) => row.status !== 'pending')
+  )
+}
+
+/**
+ * The subscriptions the `event` of a row went to, once it is fanned out. The
+ * fan-out writes the attempts of an event at every subscription it matches
+ * as it marks the event dispatched, in one write: a subscription missing
+ * here never gets that event (but for a replay or a redelivery).
+ */
+export async function fannedOutTo(row: { id: number }, event = 'on_create') {
+  const resource = (row.constructor as unknown as { resource: string }).resource
+  const [dispatched] = await eventually(
+    async () => {
+      const events = await WebhookEvent.query()
+        .where('resource', resource)
+        .where('event', event)
+        .whereNotNull('dispatched_at')
+        .orderBy('created_at', 'desc')
+        .limit(200)
+      return events.filter((candidate) => JSON.parse(candidate.data).id === row.id)
+    },
+    (events) => events.length > 0,
+    { what: `The ${resource} ${row.id} ${event} event's fan-out` }
+  )
+  const attempts = await WebhookDelivery.query().where('event_id', dispatched.id)
+  return [...new Set(attempts.map((attempt) => Number(attempt.subscriptionId)))]
 }
 
 /** The keys of a subscription object, CONTRACT §5 */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { TestContext } from '@japa/runner/core'
+import emitter from '@adonisjs/core/services/emitter'
 import { WebhookSubscription } from 'adonis-exo'
-import type { Trigger } from 'adonis-exo'
+import type { ExoEvent, Trigger } from 'adonis-exo'
 import Order from '#models/order'
 import User from '#models/user'
 import { startReceiver, type Receiver } from '#tests/helpers/receiver'
@@ -40,8 +41,19 @@ export async function deliveredOrder(user: User, receiver: Receiver) {
 }
 
 /**
- * A receiver answering `status` with `headers` and `body`, closed when the test ends, a
- * new user, and their subscription to the receiver.
+ * The events this process records (`exo:event:recorded`) while the test
+ * runs, in the order of their saves: the recorder writes them one batch
+ * after another, so once one is here, every save before it has its own.
+ */
+export function recordedEvents(cleanup: TestContext['cleanup']) {
+  const seen: ExoEvent[] = []
+  cleanup(emitter.on('exo:event:recorded', (event) => seen.push(event)))
+  return seen
+}
+
+/**
+ * A receiver answering `status` with `headers` and `body` (`delayMs` later),
+ * closed when the test ends, a new user, and their subscription to the receiver.
  */
 export async function subscribedReceiver(
   cleanup: TestContext['cleanup'],
@@ -49,12 +61,13 @@ export async function subscribedReceiver(
     status?: number
     headers?: Record<string, string>
     body?: string
+    delayMs?: number
     user?: { isAdmin?: boolean }
     subscription?: SubscriptionAttributes
   } = {}
 ) {
-  const { status, headers, body } = options
-  const receiver = await startReceiver({ status, headers, body, cleanup })
+  const { status, headers, body, delayMs } = options
+  const receiver = await startReceiver({ status, headers, body, delayMs, cleanup })
   const user = await createUser(options.user)
   const subscription = await subscribe(user, receiver.url, options.subscription)
   return { receiver, user, subscription }

@@ -1,10 +1,10 @@
 import { Webhook } from 'standardwebhooks'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from './free_port.js'
 import type { Group } from '@japa/runner/core'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 
 export interface ReceivedRequest {
   method: string
@@ -15,14 +15,16 @@ export interface ReceivedRequest {
 
 /**
  * A webhook receiver on loopback that keeps every request it gets and
- * answers with the status (and body) the test chooses. Given the test's
- * `cleanup`, it closes when the test ends.
+ * answers with the status (and body) the test chooses, `delayMs` later if
+ * given. Given the test's `cleanup`, it closes when the test ends.
  */
 export async function startReceiver(
   options: {
     status?: number
     headers?: Record<string, string>
     body?: string
+    /** How long it takes to answer each request */
+    delayMs?: number
     cleanup?: (close: () => Promise<void>) => void
   } = {}
 ) {
@@ -41,15 +43,24 @@ export async function startReceiver(
         body,
         json: JSON.parse(body),
       })
-      response.writeHead(status, { 'content-type': 'text/plain', 'x-receiver': 'test', ...headers })
-      response.end(options.body ?? (status < 300 ? 'ok' : 'nope'))
+      const answer = () => {
+        response.writeHead(status, {
+          'content-type': 'text/plain',
+          'x-receiver': 'test',
+          ...headers,
+        })
+        response.end(options.body ?? (status < 300 ? 'ok' : 'nope'))
+      }
+      if (options.delayMs) setTimeout(answer, options.delayMs)
+      else answer()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
 
+  const url = `http://127.0.0.1:${port}/hook`
   const receiver = {
-    url: `http://127.0.0.1:${port}/hook`,
+    url,
     received,
     respondWith(next: number, nextHeaders: Record<string, string> = {}) {
       status = next
@@ -59,22 +70,11 @@ export async function startReceiver(
      * Waits until `count` requests arrived, failing after `timeout` ms.
      */
     async waitFor(count: number, timeout = 15_000) {
-      const deadline = Date.now() + timeout
-      while (received.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`Expected ${count} deliveries, got ${received.length} in ${timeout}ms`)
-        }
-        await sleep(20)
-      }
-      return received
-    },
-    /**
-     * Waits until `count` requests arrived, then lets stragglers land: a
-     * request that should not come has had the time to.
-     */
-    async settle(count: number) {
-      await receiver.waitFor(count)
-      await sleep(300)
+      await eventually(
+        () => received.length,
+        (length) => length >= count,
+        { timeout, what: `${count} deliveries to ${url}` }
+      )
       return received
     },
     close() {

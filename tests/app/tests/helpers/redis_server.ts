@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { connect } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import app from '@adonisjs/core/services/app'
+import { eventually } from './eventually.js'
 import { freePort } from './free_port.js'
 
 function answers(port: number) {
@@ -57,11 +57,11 @@ export class PrivateRedis {
         `Cannot start redis-server (install it: apt-get install redis-server): ${error.message}`
       )
     })
-    for (let tries = 0; tries < 100; tries++) {
-      if (await answers(this.port)) return
-      await sleep(50)
-    }
-    throw new Error(`redis-server did not answer on port ${this.port}`)
+    await eventually(
+      () => answers(this.port),
+      (answered) => answered,
+      { timeout: 5_000, what: `redis-server answering on port ${this.port}` }
+    )
   }
 
   /** SIGKILL stops it as a crash would; SIGTERM as a restart does, writing its files first */
@@ -84,5 +84,9 @@ export async function restartRedis() {
   await PrivateRedis.current!.start()
   const exo = await app.container.make('exo.manager')
   const client = await exo.queue.queue(exo.config.queue).client
-  for (let tries = 0; tries < 200 && client.status !== 'ready'; tries++) await sleep(50)
+  await eventually(
+    () => client.status,
+    (status) => status === 'ready',
+    { timeout: 10_000, what: "The queue's Redis connection" }
+  )
 }

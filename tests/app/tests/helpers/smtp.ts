@@ -1,7 +1,7 @@
 import { SMTPServer } from 'smtp-server'
 import { simpleParser, type ParsedMail } from 'mailparser'
-import { setTimeout as sleep } from 'node:timers/promises'
 import env from '#start/env'
+import { eventually } from '#tests/helpers/eventually'
 
 export interface ReceivedMail {
   envelopeTo: string[]
@@ -32,12 +32,11 @@ export async function startSmtpServer() {
   return {
     received,
     async waitFor(count: number, timeout = 15_000) {
-      const deadline = Date.now() + timeout
-      while (received.length < count) {
-        if (Date.now() > deadline)
-          throw new Error(`Expected ${count} mails, got ${received.length}`)
-        await sleep(25)
-      }
+      await eventually(
+        () => received.length,
+        (length) => length >= count,
+        { timeout, what: `${count} mails` }
+      )
       return received
     },
     close() {

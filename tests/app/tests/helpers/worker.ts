@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import app from '@adonisjs/core/services/app'
 import exo from 'adonis-exo/services/main'
+import type { ExoEventsList } from 'adonis-exo'
+import { eventually } from '#tests/helpers/eventually'
 
 export type Worker = Awaited<ReturnType<typeof startWorker>>
 
@@ -22,6 +25,50 @@ export async function stopWorkers() {
  */
 export function workerEventsLog() {
   return app.tmpPath(`exo-events-${process.pid}.jsonl`)
+}
+
+/**
+ * One line of the workers' events log: an event a worker process emitted,
+ * with its pid and the enumerable keys of its `Object.prototype`.
+ */
+export interface WorkerEvent<Name extends keyof ExoEventsList = keyof ExoEventsList> {
+  name: Name
+  pid: number
+  prototype: string[]
+  payload: ExoEventsList[Name]
+}
+
+/**
+ * Every event the run's workers have emitted so far, oldest first.
+ */
+export async function workerEvents(): Promise<WorkerEvent[]> {
+  const text = await readFile(workerEventsLog(), 'utf8').catch(() => '')
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+}
+
+/**
+ * The `name` events the workers emitted whose payload `match` takes, once
+ * there are `count`: what a worker did, told by the worker.
+ */
+export async function workerEmitted<Name extends keyof ExoEventsList>(
+  name: Name,
+  match: (payload: ExoEventsList[Name]) => boolean,
+  count = 1
+): Promise<WorkerEvent<Name>[]> {
+  return eventually(
+    async () => {
+      const events = await workerEvents()
+      return events.filter(
+        (event): event is WorkerEvent<Name> =>
+          event.name === name && match(event.payload as ExoEventsList[Name])
+      )
+    },
+    (events) => events.length >= count,
+    { what: `${count} ${name} from the workers` }
+  )
 }
 
 /**

@@ -9,6 +9,7 @@ import { WebhookDelivery } from 'adonis-exo'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startFlakyReceiver, type FlakyReceiver } from '#tests/helpers/flaky_receiver'
+import { eventually } from '#tests/helpers/eventually'
 import { PrivateRedis } from '#tests/helpers/redis_server'
 import { runningWorker, startWorker, type Worker } from '#tests/helpers/worker'
 
@@ -60,6 +61,7 @@ function faultPlan(workers: WorkerPair, receivers: FlakyReceiver[]): Fault[] {
       name: 'Redis restart',
       run: async () => {
         await redis.stop('SIGTERM')
+        // The fault itself: Redis stays away for 2 s
         await sleep(2_000)
         await redis.start()
       },
@@ -90,6 +92,7 @@ function faultPlan(workers: WorkerPair, receivers: FlakyReceiver[]): Fault[] {
  */
 async function inject(faults: Fault[], start: number, log: string[]) {
   for (const fault of faults) {
+    // Until the fault's moment in the run: the plan's schedule, not a wait for an outcome
     await sleep(Math.max(0, start + fault.at - Date.now()))
     log.push(`${((Date.now() - start) / 1000).toFixed(1)}s ${fault.name}`)
     await fault.run()
@@ -116,6 +119,7 @@ async function generate(userIds: number[]) {
       )
     }
     await Promise.all(saves)
+    // Paces the saves over GENERATION_MS: the load's rate, not a wait for an outcome
     await sleep(Math.max(0, start + ((batch + 1) * GENERATION_MS) / batches - Date.now()))
   }
   return failedSaves
@@ -126,8 +130,7 @@ async function generate(userIds: number[]) {
  * pending; returns the orders still missing at the deadline.
  */
 async function waitUntilDelivered(orderIds: Set<number>, receivers: FlakyReceiver[]) {
-  const deadline = Date.now() + 15 * 60_000
-  for (;;) {
+  const progress = async () => {
     const delivered = new Set(
       receivers.flatMap((receiver) =>
         receiver.receipts.filter((receipt) => receipt.answered === 200).map((r) => r.orderId)
@@ -135,8 +138,16 @@ async function waitUntilDelivered(orderIds: Set<number>, receivers: FlakyReceive
     )
     const missing = [...orderIds].filter((id) => !delivered.has(id))
     const pending = await WebhookDelivery.query().where('status', 'pending').first()
-    if ((missing.length === 0 && !pending) || Date.now() > deadline) return missing
-    await sleep(1_000)
+    return { missing, pending: pending !== null }
+  }
+  const settled = ({ missing, pending }: Awaited<ReturnType<typeof progress>>) =>
+    missing.length === 0 && !pending
+  try {
+    await eventually(progress, settled, { timeout: 15 * 60_000, every: 1_000 })
+    return []
+  } catch {
+    const { missing } = await progress()
+    return missing
   }
 }
 

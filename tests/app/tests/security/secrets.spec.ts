@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
+import logger from '@adonisjs/core/services/logger'
 import db from '@adonisjs/lucid/services/db'
 import { WebhookSubscription } from 'adonis-exo'
 import env from '#start/env'
@@ -13,16 +13,30 @@ import {
   deleteSubscriptions,
   subscriptionBody,
 } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 import { startReceiver } from '#tests/helpers/receiver'
 
 const random = (bytes: number) => randomBytes(bytes).toString('base64url')
 
-/** Everything the process wrote to the log file and the workers' logs */
+/**
+ * Everything the process wrote to the log file and the workers' logs. The
+ * logger writes through a worker thread, in order: once a line logged now is
+ * in the file, so is every line before it.
+ */
 async function everyLog() {
-  await sleep(1_000)
+  const logFile = env.get('LOG_FILE')
+  if (logFile) {
+    const mark = `secrets spec: all logged ${randomUUID()}`
+    // At the level the logger writes, whichever LOG_LEVEL the run has
+    logger.log(logger.level as 'info', mark)
+    await eventually(
+      () => readFile(app.makePath(logFile), 'utf8'),
+      (text) => text.includes(mark),
+      { what: 'The log file flushed' }
+    )
+  }
   const names = await readdir(app.tmpPath())
   const files = names.filter((name) => name.endsWith('.log'))
-  const logFile = env.get('LOG_FILE')
   const texts = await Promise.all(files.map((name) => readFile(app.tmpPath(name), 'utf8')))
   if (logFile) texts.push(await readFile(app.makePath(logFile), 'utf8'))
   return texts.join('\n')

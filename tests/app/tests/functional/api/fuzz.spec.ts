@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import fc from 'fast-check'
-import { WebhookDelivery, WebhookSubscription } from 'adonis-exo'
+import { WebhookSubscription } from 'adonis-exo'
 import env from '#start/env'
 import Order from '#models/order'
 import { apiPath, tokenFor } from '#tests/helpers/api'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { attemptsOf } from '#tests/helpers/api_fixtures'
 import { OpenApiValidator } from '#tests/helpers/openapi'
 import { closedUrl, startReceiver } from '#tests/helpers/receiver'
 
@@ -595,16 +595,11 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
     ids.mutable = String(mutable.id)
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await receiver.waitFor(1)
-    const deadline = Date.now() + 15_000
-    while (deliveryIds.length === 0 && Date.now() < deadline) {
-      const rows = await WebhookDelivery.query().where('subscription_id', stable.id)
-      if (rows.some((row) => row.status !== 'pending')) {
-        deliveryIds.push(...rows.map((row) => row.id))
-        eventIds.push(...rows.map((row) => row.eventId))
-      }
-      await sleep(50)
-    }
-    if (deliveryIds.length === 0) throw new Error('No delivery was logged for the fuzz fixtures')
+    const rows = await attemptsOf(stable.id, (attempts) =>
+      attempts.some((row) => row.status !== 'pending')
+    )
+    deliveryIds.push(...rows.map((row) => row.id))
+    eventIds.push(...rows.map((row) => row.eventId))
     cursors.push(
       Buffer.from(JSON.stringify([Number(ids.stable)])).toString('base64url'),
       Buffer.from(JSON.stringify([deliveryIds[0]])).toString('base64url')

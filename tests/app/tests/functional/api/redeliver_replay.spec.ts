@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import Order from '#models/order'
 import type User from '#models/user'
@@ -8,9 +7,11 @@ import {
   apiSubscription,
   apiUser,
   attemptsOf,
+  completedAttempts,
   createSubscription,
   deleteSubscriptions,
   errorFields,
+  fannedOutTo,
 } from '#tests/helpers/api_fixtures'
 import { startReceiver, type Receiver } from '#tests/helpers/receiver'
 
@@ -70,7 +71,7 @@ test.group('API | POST /webhooks/:id/deliveries/:deliveryId/redeliver', (group) 
         [response.body().id, first.eventId, 2, 'success'],
       ]
     )
-    await sleep(300)
+    // Both attempts done: nothing else is sent
     assert.lengthOf(receiver.received, 2)
   })
 
@@ -115,18 +116,21 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
 
     // Events this subscription never matched: another trigger, another owner's order
     const order = await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const sentinel = await receiver.waitFor(5)
-    eventIds.push(sentinel[4].json.id)
+    const fifth = await receiver.waitFor(5)
+    eventIds.push(fifth[4].json.id)
     order.total = 2
     await order.save()
     const stranger = await apiUser(client)
-    await Order.create({ userId: stranger.user.id, total: 1, status: 'new' })
-    await sleep(300)
-    assert.lengthOf(receiver.received, 5)
+    const strangers = await Order.create({ userId: stranger.user.id, total: 1, status: 'new' })
+    assert.notInclude(await fannedOutTo(order, 'on_update'), id)
+    assert.notInclude(await fannedOutTo(strangers), id)
 
     assert.deepEqual(await replay(api, id, { event_id: eventIds[1] }), { queued: 4 })
 
-    const received = await receiver.settle(9)
+    // The replay wrote its attempts before answering: once they are done, all is sent
+    const attempts = await completedAttempts(id, 9)
+    assert.lengthOf(attempts, 9)
+    const received = receiver.received
     assert.lengthOf(received, 9)
     assert.sameMembers(
       received.slice(5).map((request) => request.json.id),
@@ -158,13 +162,15 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
   }) => {
     const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
     await deliveredOrders(user, receiver, 2)
-    await sleep(1100)
-    const since = new Date().toISOString()
     const later = await deliveredOrders(user, receiver, 3)
+    // The moment the first of the later events occurred, as its payload says
+    const since = receiver.received[2].json.timestamp
 
     assert.deepEqual(await replay(api, id, { since }), { queued: 3 })
 
-    const received = await receiver.settle(8)
+    const attempts = await completedAttempts(id, 8)
+    assert.lengthOf(attempts, 8)
+    const received = receiver.received
     assert.lengthOf(received, 8)
     assert.sameMembers(
       received.slice(5).map((request) => request.json.id),
@@ -178,7 +184,8 @@ test.group('API | POST /webhooks/:id/replay', (group) => {
 
     const since = new Date(Date.now() + 3_600_000).toISOString()
     assert.deepEqual(await replay(api, id, { since }), { queued: 0 })
-    await sleep(300)
+    // A replay writes its attempts before it answers: none, so nothing more is sent
+    assert.lengthOf(await attemptsOf(id), 1)
     assert.lengthOf(receiver.received, 1)
   })
 

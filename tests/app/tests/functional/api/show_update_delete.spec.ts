@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
 import type { ApiClient } from '@japa/api-client'
 import db from '@adonisjs/lucid/services/db'
@@ -14,10 +13,10 @@ import {
   attemptsOf,
   deleteSubscriptions,
   errorFields,
-  eventually,
   EVERY_OPTIONAL_FIELD,
   SUBSCRIPTION_KEYS,
 } from '#tests/helpers/api_fixtures'
+import { eventually } from '#tests/helpers/eventually'
 import { startReceiver } from '#tests/helpers/receiver'
 
 test.group('API | GET /webhooks/:id', (group) => {
@@ -92,7 +91,7 @@ test.group('API | a subscription of another user is a 404 everywhere', (group) =
         const after = await WebhookSubscription.findOrFail(subscription.id)
         assert.equal(after.name, before.name)
         assert.equal(after.secret, before.secret)
-        await sleep(100)
+        // A ping is sent, a redelivery or a replay written, before the answer
         assert.lengthOf(receiver.received, 1, 'only the setup ping reached the receiver')
         assert.lengthOf(
           await WebhookDelivery.query().where('subscription_id', subscription.id),
@@ -380,7 +379,12 @@ test.group('API | DELETE /webhooks/:id', (group) => {
     await job!.promote()
     // And as the sweeper would, queue it again
     await exo.sweeper.sweep(Date.now() + 3_600_000)
-    await sleep(1500)
+    // Run by a worker: taken, and done with
+    await eventually(
+      () => queue.getJobState(pending.id),
+      (state) => ['completed', 'failed', 'unknown'].includes(state),
+      { what: 'The promoted retry run' }
+    )
 
     assert.lengthOf(receiver.received, 1)
     const left = await db.from('exo_deliveries').where('subscription_id', id)
