@@ -9,6 +9,8 @@ import { ExoBaseModel } from './exo_base_model.js'
  */
 export class WebhookDelivery extends ExoBaseModel {
   static table = 'exo_deliveries'
+  /** Ids are ULIDs the package assigns: what the database answers on insert is not the id */
+  static selfAssignPrimaryKey = true
 
   @column({ isPrimary: true })
   declare id: string
