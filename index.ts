@@ -10,14 +10,14 @@ export {
   retryAfterMs,
   type BackoffStrategy,
   type FailedAttempt,
-} from './src/delivery/schedule.js'
+} from './src/outcome/schedule.js'
 export type { HostLookup } from './src/delivery/destination_guard.js'
 export { WebhookSubscription } from './src/models/webhook_subscription.js'
 export { WebhookEvent } from './src/models/webhook_event.js'
 export { WebhookDelivery } from './src/models/webhook_delivery.js'
 export { TRIGGERS } from './src/types.js'
 export type { ExoConfig, ResolvedExoConfig, Trigger, Duration } from './src/types.js'
-export type { EventsFake, EventPredicate, ResourceRef } from './src/events/events_fake.js'
+export type { EventsFake, EventPredicate, ResourceRef } from './src/testing/events_fake.js'
 export type {
   ExoEvent,
   ExoEventsList,

@@ -1,6 +1,6 @@
 import type { LucidModel } from '@adonisjs/lucid/types/model'
 import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
-import type { BackoffStrategy } from './delivery/schedule.js'
+import type { BackoffStrategy } from './outcome/schedule.js'
 import type { Signer } from './delivery/signer.js'
 import type { HostLookup } from './delivery/destination_guard.js'
 

@@ -1,6 +1,6 @@
 import type { ResourceRegistry } from '../resources/registry.js'
 import type { ResolvedExoConfig } from '../types.js'
-import { backoffStrategy, type BackoffStrategy } from './schedule.js'
+import { backoffStrategy, type BackoffStrategy } from '../outcome/schedule.js'
 
 /**
  * How a resource's events travel: the queue of their jobs and the backoff

@@ -1,6 +1,6 @@
 import type { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord } from '../types.js'
-import { eventBody } from '../events/event_record.js'
+import { eventBody } from '../recording/event_record.js'
 import type { OutgoingRequest } from './sender.js'
 import type { Signer } from './signer.js'
 

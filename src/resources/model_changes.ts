@@ -1,8 +1,8 @@
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { PlanFor } from '../delivery/delivery_plan.js'
-import { draftFromRow, eventFromRow } from '../events/event_record.js'
-import { EventsFake } from '../events/events_fake.js'
-import type { EventRecorder } from '../events/recorder.js'
+import { draftFromRow, eventFromRow } from '../recording/event_record.js'
+import { EventsFake } from '../testing/events_fake.js'
+import type { EventRecorder } from '../recording/recorder.js'
 import type { Trigger, WebhookableModel } from '../types.js'
 import type { ResourceRegistry } from './registry.js'
 

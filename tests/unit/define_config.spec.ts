@@ -5,7 +5,7 @@ import { AppFactory } from '@adonisjs/core/factories/app'
 import type { ApplicationService } from '@adonisjs/core/types'
 import { defineConfig } from '../../src/define_config.js'
 import type { HostLookup } from '../../src/delivery/destination_guard.js'
-import type { BackoffStrategy } from '../../src/delivery/schedule.js'
+import type { BackoffStrategy } from '../../src/outcome/schedule.js'
 import { ExoSigner, type Signer } from '../../src/delivery/signer.js'
 import type { ExoConfig } from '../../src/types.js'
 

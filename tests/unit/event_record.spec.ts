@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from '@japa/runner'
-import { eventBody, newEventId, preciseTimestamp } from '../../src/events/event_record.js'
+import { eventBody, newEventId, preciseTimestamp } from '../../src/recording/event_record.js'
 
 test.group('Event record', () => {
   test('timestamps are ISO-8601 UTC with microseconds', ({ assert }) => {

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import fc from 'fast-check'
 import { DateTime } from 'luxon'
-import { payloadSnapshot } from '../../src/events/payload_snapshot.js'
+import { payloadSnapshot } from '../../src/recording/payload_snapshot.js'
 
 const zones = ['UTC', 'system', 'Europe/Paris', 'America/St_Johns', 'UTC+5:45']
 

@@ -4,7 +4,7 @@ import {
   retryAfterMs,
   ScheduleBackoff,
   type BackoffStrategy,
-} from '../../src/delivery/schedule.js'
+} from '../../src/outcome/schedule.js'
 
 const noJitter = () => 0
 

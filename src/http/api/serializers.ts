@@ -2,7 +2,7 @@ import type { WebhookDelivery } from '../../models/webhook_delivery.js'
 import type { WebhookSubscription } from '../../models/webhook_subscription.js'
 import { maskSecret } from '../../subscriptions/secrets.js'
 import type { EventRecord } from '../../types.js'
-import { eventBody } from '../../events/event_record.js'
+import { eventBody } from '../../recording/event_record.js'
 
 /**
  * A subscription as the API shows it: write-only credentials reduced to what

@@ -2,7 +2,7 @@ import { AssertionError } from 'node:assert'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ExoEvent } from '../lifecycle_events.js'
 import type { EventRecord, Trigger } from '../types.js'
-import { publicEvent } from './event_record.js'
+import { publicEvent } from '../recording/event_record.js'
 
 /** A resource's name, or the model class that declares it */
 export type ResourceRef = string | { resource: string }

@@ -1,4 +1,4 @@
-import type { SendResult } from './sender.js'
+import type { SendResult } from '../delivery/sender.js'
 
 /** What a failed attempt got back: its status (null without one) and response headers */
 export type FailedAttempt = Pick<SendResult, 'httpStatus' | 'responseHeaders'>

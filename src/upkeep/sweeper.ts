@@ -2,7 +2,7 @@ import { debuglog } from 'node:util'
 import type { Database } from '@adonisjs/lucid/database'
 import { dbTime } from '../models/db_time.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
-import type { Outbox } from './outbox.js'
+import type { Outbox } from '../recording/outbox.js'
 
 const debug = debuglog('adonis-exo')
 

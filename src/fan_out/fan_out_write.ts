@@ -3,7 +3,7 @@ import type { AttemptLog, AttemptRecord } from '../delivery/attempt_log.js'
 import { dbTime } from '../models/db_time.js'
 import { retryingDeadlocks } from '../models/deadlocks.js'
 import type { EventRecord } from '../types.js'
-import { outboxRow, type Outbox } from './outbox.js'
+import { outboxRow, type Outbox } from '../recording/outbox.js'
 
 export interface FanOutWrite {
   events: EventRecord[]

@@ -1,2 +1,2 @@
 // The module bull-queue's workers import for a delivery job (see bull_queue_job.ts)
-export { default } from '../queue/bull_queue_job.js'
+export { default } from '../bull_queue_job.js'

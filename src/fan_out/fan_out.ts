@@ -6,7 +6,7 @@ import type { PlanFor } from '../delivery/delivery_plan.js'
 import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
 import { claimAndWrite } from './fan_out_write.js'
-import type { Outbox } from './outbox.js'
+import type { Outbox } from '../recording/outbox.js'
 import type { Candidate, SubscriptionMatcher } from './subscription_matcher.js'
 
 /** First attempts a batch of fan-out jobs sends itself at most; more go to delivery jobs */

@@ -6,9 +6,9 @@ import { dbTime } from '../models/db_time.js'
 import { retryingDeadlocks } from '../models/deadlocks.js'
 import type { DeliveryJob, PipelineQueue } from '../queue/pipeline_queue.js'
 import type { EventRecord } from '../types.js'
-import type { AttemptLog, AttemptRow } from './attempt_log.js'
-import type { DeliveryPlan } from './delivery_plan.js'
-import type { SendResult } from './sender.js'
+import type { AttemptLog, AttemptRow } from '../delivery/attempt_log.js'
+import type { DeliveryPlan } from '../delivery/delivery_plan.js'
+import type { SendResult } from '../delivery/sender.js'
 import { completeSuccesses } from './successes.js'
 
 export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
