@@ -20,7 +20,7 @@ export interface BuiltRequest extends OutgoingRequest {
 }
 
 /**
- * The POST one attempt sends: CONTRACT §6's body and headers, the
+ * The POST one attempt sends: the body and headers docs/receiving.md describes, the
  * subscription's own headers and its credentials.
  */
 export function buildRequest(

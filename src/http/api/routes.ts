@@ -7,7 +7,7 @@ const Deliveries = () => import('./deliveries_controller.js')
 const Meta = () => import('./meta_controller.js')
 
 /**
- * The subscriptions API (CONTRACT §5), under the configured prefix.
+ * The subscriptions API (docs/api.md), under the configured prefix.
  */
 export function registerApiRoutes(router: Router, prefix: string, exo: () => Promise<Exo>) {
   const apiAction = apiActions(exo)

@@ -27,7 +27,7 @@ function spoofedMethods(handlers: Partial<Record<'PUT' | 'DELETE', Handler>>): H
 }
 
 /**
- * The dashboard (CONTRACT §8), under the configured prefix, with route
+ * The dashboard (docs/dashboard.md), under the configured prefix, with route
  * names `exo.*` for the templates' `route()` links.
  */
 export function registerDashboardRoutes(
