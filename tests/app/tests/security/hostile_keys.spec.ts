@@ -86,12 +86,16 @@ async function assertWorkerDelivers(
   assert.deepEqual(logged.prototype, [], 'Object.prototype of the worker')
 }
 
+/** An API user and a receiver closed when the test ends */
+async function callerAndReceiver(client: ApiClient, cleanup: TestContext['cleanup']) {
+  return { ...(await apiUser(client)), receiver: await receiverFor(cleanup) }
+}
+
 /**
  * An API user, a receiver, and an inactive subscription of theirs to it, to update.
  */
 async function callerWithSubscription(client: ApiClient, cleanup: TestContext['cleanup']) {
-  const caller = await apiUser(client)
-  const receiver = await receiverFor(cleanup)
+  const { receiver, ...caller } = await callerAndReceiver(client, cleanup)
   const existing = await caller.api.post('/webhooks').json({
     name: 'pp',
     url: receiver.url,
@@ -148,8 +152,7 @@ test.group('Security | hostile JSON keys', (group) => {
     client,
     cleanup,
   }) => {
-    const { api, user } = await apiUser(client)
-    const receiver = await receiverFor(cleanup)
+    const { api, user, receiver } = await callerAndReceiver(client, cleanup)
     const created = await api.post('/webhooks').json({
       name: 'pp',
       url: receiver.url,
@@ -198,8 +201,7 @@ test.group('Security | hostile JSON keys', (group) => {
     client,
     cleanup,
   }) => {
-    const { api, user } = await apiUser(client)
-    const receiver = await receiverFor(cleanup)
+    const { api, user, receiver } = await callerAndReceiver(client, cleanup)
     const page = await openPage(cleanup)
     await signIn(page, user.email)
 
