@@ -69,7 +69,7 @@ test.group('Security | apps sharing a Redis', (group) => {
       await eventually(
         async () => totals().size,
         (size) => size === 10,
-        { timeout: 30_000 }
+        { timeout: 150_000 }
       )
       assert.sameMembers(
         [...totals()],
