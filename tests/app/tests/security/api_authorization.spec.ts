@@ -37,6 +37,8 @@ async function fixtures() {
   const admin = await createUser({ isAdmin: true })
   const revokedUser = await createUser()
   const subscription = await subscribe(owner, 'http://127.0.0.1:9/hook')
+  // An event of the past, fanned out already: left in the outbox, the sweeper would fan it
+  // out to the subscriptions of later tests
   const event = await WebhookEvent.create({
     id: `evt_${Date.now()}`,
     resource: 'order',
@@ -45,6 +47,7 @@ async function fixtures() {
     ownerId: String(owner.id),
     environment: app.getEnvironment(),
     occurredAt: '2026-01-01T00:00:00.000000Z',
+    dispatchedAt: DateTime.now(),
   })
   const delivery = await WebhookDelivery.create({
     id: `dlv_${Date.now()}`,

@@ -62,9 +62,9 @@ test.group('Security | apps sharing a Redis', (group) => {
 
       await startWorker()
       restarted = true
-      // Delivery is at least once: a job left for us may reach our worker twice, and one
-      // that went astray between the two workers is queued again by our sweeper (its
-      // grace and interval are up to 90 s): every one of our ten orders must arrive
+      // Delivery is at least once, so a job may reach our worker twice; and each time
+      // their worker meets one of ours first it leaves it for another 5 s: every one of
+      // our ten orders must arrive, some a few rounds late
       const totals = () => new Set(ourReceiver.received.map((request) => request.json.data.total))
       await eventually(
         async () => totals().size,
