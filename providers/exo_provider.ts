@@ -4,6 +4,7 @@ import type { BaseCommand } from '@adonisjs/core/ace'
 import type { Router } from '@adonisjs/core/http'
 import type { ApplicationService } from '@adonisjs/core/types'
 import type { Exo } from '../src/exo.js'
+import type { Framework } from '../src/framework/framework.js'
 import type { ResolvedExoConfig } from '../src/types.js'
 
 declare module '@adonisjs/core/types' {
@@ -14,6 +15,7 @@ declare module '@adonisjs/core/types' {
 
 export default class ExoProvider {
   #exo?: Exo
+  #framework?: Promise<Framework>
   /** Whether this process is bull-queue's `queue:listen` */
   #listening = false
 
@@ -21,6 +23,21 @@ export default class ExoProvider {
 
   /** What the routes' actions are given to reach Exo: resolved on the first request */
   #exoManager = () => this.app.container.make('exo.manager')
+
+  /**
+   * The pieces of AdonisJS that changed between majors, as this app's major
+   * provides them; model columns read them too.
+   */
+  #frameworkPieces() {
+    this.#framework ??= (async () => {
+      const { useFramework } = await import('../src/framework/framework.js')
+      const { adonis6 } = await import('../src/framework/adonis6.js')
+      const framework = await adonis6(this.app)
+      useFramework(framework)
+      return framework
+    })()
+    return this.#framework
+  }
 
   async #config() {
     const config = await configProvider.resolve<ResolvedExoConfig>(
@@ -38,7 +55,7 @@ export default class ExoProvider {
   register() {
     this.app.container.singleton('exo.manager', async () => {
       const { Exo } = await import('../src/exo.js')
-      this.#exo = await Exo.create(this.app, await this.#config())
+      this.#exo = await Exo.create(this.app, await this.#config(), await this.#frameworkPieces())
       return this.#exo
     })
     // Before the providers shut down, while the database is still open
@@ -50,13 +67,13 @@ export default class ExoProvider {
 
   async boot() {
     const config = await this.#config()
+    const framework = await this.#frameworkPieces()
     const router = await this.app.container.make('router')
     const { registerApiRoutes } = await import('../src/http/api/routes.js')
-    const { exemptFromCsrf } = await import('../src/http/csrf_exemption.js')
     const { jsonBodyMiddleware } = await import('../src/http/api/json_body_middleware.js')
     registerApiRoutes(router, config.prefix.api, this.#exoManager)
-    exemptFromCsrf(this.app, config.prefix.api)
-    await this.#registerDashboard(router, config.prefix.dashboard)
+    framework.exemptFromCsrf(config.prefix.api)
+    await this.#registerDashboard(router, config.prefix.dashboard, framework)
 
     // Registered before the host's start/kernel.ts adds its own, so it runs first
     const server = await this.app.container.make('server')
@@ -68,7 +85,7 @@ export default class ExoProvider {
    * The dashboard's routes, its templates (the package's, or the host's
    * copies under resources/views/vendor/exo) and its assets.
    */
-  async #registerDashboard(router: Router, prefix: string) {
+  async #registerDashboard(router: Router, prefix: string, framework: Framework) {
     const { default: edge } = await import('edge.js')
     const { DashboardViews } = await import('../src/http/dashboard/views.js')
     const { DashboardAssets } = await import('../src/http/dashboard/assets.js')
@@ -83,7 +100,11 @@ export default class ExoProvider {
       new URL('../resources/assets/', import.meta.url),
       `${prefix}/assets`
     )
-    registerDashboardRoutes(router, new Dashboard(prefix, views, assets), this.#exoManager)
+    registerDashboardRoutes(
+      router,
+      new Dashboard(prefix, views, assets, framework.flash),
+      this.#exoManager
+    )
   }
 
   /**

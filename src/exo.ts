@@ -32,6 +32,8 @@ import { ModelChanges } from './resources/model_changes.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { ResolvedExoConfig, Trigger } from './types.js'
+import type { Framework } from './framework/framework.js'
+import { systemClock, type Clock } from './clock.js'
 
 const debug = debuglog('adonis-exo')
 
@@ -71,7 +73,8 @@ export class Exo {
     app: ApplicationService,
     logger: LoggerService,
     identity: string,
-    workerOptions: Partial<WorkerOptions> = {}
+    workerOptions: Partial<WorkerOptions> = {},
+    private clock: Clock = systemClock
   ) {
     const notifier = new DisabledNotifier(app, config)
     const events = new LifecycleEvents(emitter, logger)
@@ -82,7 +85,7 @@ export class Exo {
     this.queue = new PipelineQueue(redis, { name: config.namespace, identity })
     this.#changes = new SubscriptionChangeListener(redis as RedisOptions, this.queue.changesChannel)
     this.foreignJobs = new ForeignJobs(identity, (message) => logger.warn(message))
-    const attempts = new AttemptLog()
+    const attempts = new AttemptLog(clock)
 
     this.registry = new ResourceRegistry(config.resources)
     this.plans = new DeliveryPlans(this.registry, config)
@@ -95,11 +98,18 @@ export class Exo {
     )
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
     this.changes = new ModelChanges(this.registry, planFor, this.recorder, environment)
-    this.sweeper = new Sweeper(db, this.outbox, this.queue, this.plans.queueOf, {
-      eventGrace: 30_000,
-      attemptGrace: 60_000,
-      batchSize: 500,
-    })
+    this.sweeper = new Sweeper(
+      db,
+      this.outbox,
+      this.queue,
+      this.plans.queueOf,
+      {
+        eventGrace: 30_000,
+        attemptGrace: 60_000,
+        batchSize: 500,
+      },
+      clock
+    )
     this.deliverer = new Deliverer(
       db,
       attempts,
@@ -115,7 +125,8 @@ export class Exo {
           onDeactivated: () => this.subscriptionsChanged(),
           onDisabled: (id, reason) => notifier.notify(id, reason),
         },
-        events
+        events,
+        clock
       ),
       planFor
     )
@@ -145,7 +156,7 @@ export class Exo {
     )
   }
 
-  static async create(app: ApplicationService, config: ResolvedExoConfig) {
+  static async create(app: ApplicationService, config: ResolvedExoConfig, framework: Framework) {
     const db = await app.container.make('lucid.db')
     const queueConfig = app.config.get<{
       defaultConnection: ConnectionOptions
@@ -153,7 +164,6 @@ export class Exo {
     }>('queue')
     const emitter = await app.container.make('emitter')
     const logger = await app.container.make('logger')
-    const encryption = await app.container.make('encryption')
     return new Exo(
       config,
       db,
@@ -162,7 +172,7 @@ export class Exo {
       emitter,
       app,
       logger,
-      appIdentity(encryption),
+      appIdentity(framework.secrets),
       queueConfig.worker
     )
   }
@@ -285,7 +295,7 @@ export class Exo {
   /**
    * Deletes deliveries and events older than `retention`.
    */
-  prune(now = Date.now()) {
+  prune(now = this.clock.now()) {
     return pruneOlderThan(this.#db, this.config.retention, now)
   }
 

@@ -1,4 +1,5 @@
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
+import { systemClock, type Clock } from '../clock.js'
 import { chunks, groupBy, ROWS_PER_INSERT } from '../batcher.js'
 import type { DeliveryJob } from '../queue/pipeline_queue.js'
 import { updateChangedRows } from '../models/changed_rows.js'
@@ -76,6 +77,8 @@ function attemptRecord(
  * `pending` when scheduled and completed once the request is over.
  */
 export class AttemptLog {
+  constructor(private clock: Clock = systemClock) {}
+
   /**
    * Writes pending attempts, a few hundred per statement, and returns the jobs
    * that are to carry them: those of a queue due at once share jobs.
@@ -101,7 +104,7 @@ export class AttemptLog {
     client: QueryClientContract,
     { sentByCaller = false } = {}
   ) {
-    const now = Date.now()
+    const now = this.clock.now()
     const createdAt = dbTime(client, now)
     const jobs: DeliveryJob[] = []
     const rows: AttemptRecord[] = []
@@ -146,7 +149,7 @@ export class AttemptLog {
       'exo_deliveries',
       attemptIds,
       (query) => query.where('status', 'pending').whereNull('started_at'),
-      { started_at: dbTime(client) },
+      { started_at: dbTime(client, this.clock.now()) },
       ATTEMPT_COLUMNS
     )
     return rows.map(attemptFromRow)

@@ -1,4 +1,4 @@
-import encryption from '@adonisjs/core/services/encryption'
+import { framework } from '../framework/framework.js'
 import { withoutReservedKeys } from '../reserved_keys.js'
 
 /**
@@ -14,12 +14,12 @@ export const jsonColumn = {
 }
 
 /**
- * Column options for values encrypted at rest with the app's APP_KEY, read
- * back as `jsonColumn` reads its values.
+ * Column options for values encrypted at rest with the app's key, read back
+ * as `jsonColumn` reads its values.
  */
 export const encryptedColumn = {
   prepare: (value: unknown) =>
-    value === null || value === undefined ? null : encryption.encrypt(value),
+    value === null || value === undefined ? null : framework().secrets.encrypt(value),
   consume: (value: unknown) =>
-    typeof value === 'string' ? withoutReservedKeys(encryption.decrypt(value)) : null,
+    typeof value === 'string' ? withoutReservedKeys(framework().secrets.decrypt(value)) : null,
 }

@@ -1,5 +1,6 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { systemClock, type Clock } from '../clock.js'
 import { Batcher, CHARS_PER_STATEMENT } from '../batcher.js'
 import type { AttemptSummary, LifecycleEvents } from '../lifecycle_events.js'
 import { dbTime } from '../models/db_time.js'
@@ -100,7 +101,8 @@ export class OutcomeRecorder {
     private attempts: AttemptLog,
     private queue: PipelineQueue,
     private policy: FailurePolicy,
-    private events: LifecycleEvents
+    private events: LifecycleEvents,
+    private clock: Clock = systemClock
   ) {}
 
   /**
@@ -108,7 +110,7 @@ export class OutcomeRecorder {
    * false when it was inactive already, so only one caller notifies.
    */
   async #disable(trx: TransactionClientContract, subscriptionId: number, reason: string) {
-    const now = dbTime(trx)
+    const now = dbTime(trx, this.clock.now())
     const changed = await trx
       .from('exo_subscriptions')
       .where('id', subscriptionId)
@@ -163,7 +165,7 @@ export class OutcomeRecorder {
         request_headers: JSON.stringify(requestHeaders),
         response_headers: result.responseHeaders ? JSON.stringify(result.responseHeaders) : null,
         response_body: result.responseBody,
-        completed_at: dbTime(trx),
+        completed_at: dbTime(trx, this.clock.now()),
       })
     if (Number(completed) !== 1) return { stale: true }
 
@@ -239,7 +241,8 @@ export class OutcomeRecorder {
         // A 2xx came with its headers and a body, if only an empty one
         response_headers: JSON.stringify(result.responseHeaders),
         response_body: result.responseBody ?? '',
-      }))
+      })),
+      this.clock.now()
     )
     return successes.map((success) => completed.has(success.delivery.id))
   }
@@ -262,7 +265,7 @@ export class OutcomeRecorder {
       ],
       trx
     )
-    return { retry: { ...job, dueAt: Date.now() + delay } }
+    return { retry: { ...job, dueAt: this.clock.now() + delay } }
   }
 
   /**
@@ -279,7 +282,11 @@ export class OutcomeRecorder {
           .from('exo_deliveries')
           .where('id', delivery.id)
           .where('status', 'pending')
-          .update({ status: 'failed', error: INTERRUPTED, completed_at: dbTime(trx) })
+          .update({
+            status: 'failed',
+            error: INTERRUPTED,
+            completed_at: dbTime(trx, this.clock.now()),
+          })
         return Number(changed) === 1 && withinSchedule
           ? this.#scheduleNext(trx, delivery, plan.queue, 0)
           : {}
@@ -296,6 +303,10 @@ export class OutcomeRecorder {
       .from('exo_deliveries')
       .whereIn('id', deliveryIds)
       .where('status', 'pending')
-      .update({ status: 'failed', error: reason, completed_at: dbTime(this.db.connection()) })
+      .update({
+        status: 'failed',
+        error: reason,
+        completed_at: dbTime(this.db.connection(), this.clock.now()),
+      })
   }
 }

@@ -21,9 +21,10 @@ export interface SuccessRecord {
  */
 export async function completeSuccesses(
   client: QueryClientContract,
-  successes: SuccessRecord[]
+  successes: SuccessRecord[],
+  completedAt: number
 ): Promise<Set<string>> {
-  const now = dbTime(client)
+  const now = dbTime(client, completedAt)
   if (client.dialect.name === 'postgres') {
     const result = await retryingDeadlocks(() =>
       client.rawQuery(

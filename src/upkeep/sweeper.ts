@@ -1,5 +1,6 @@
 import { debuglog } from 'node:util'
 import type { Database } from '@adonisjs/lucid/database'
+import { systemClock, type Clock } from '../clock.js'
 import { dbTime } from '../models/db_time.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { Outbox } from '../recording/outbox.js'
@@ -26,7 +27,8 @@ export class Sweeper {
     private outbox: Outbox,
     private queue: PipelineQueue,
     private queueFor: (resource: string) => Promise<string>,
-    private options: SweeperOptions
+    private options: SweeperOptions,
+    private clock: Clock = systemClock
   ) {}
 
   #timer?: NodeJS.Timeout
@@ -49,7 +51,7 @@ export class Sweeper {
     this.#timer = undefined
   }
 
-  async sweep(now = Date.now()) {
+  async sweep(now = this.clock.now()) {
     const before = new Date(now - this.options.eventGrace)
     const events = await this.outbox.leftBehind(before, this.options.batchSize)
     const batches = await this.outbox.batches.leftBehind(before, this.options.batchSize)

@@ -2,6 +2,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { DateTime } from 'luxon'
 import type { Exo } from '../../exo.js'
+import type { FlashMessages } from '../../framework/framework.js'
 import type { DashboardAssets } from './assets.js'
 import { FormState } from './form_state.js'
 import type { DashboardViews } from './views.js'
@@ -16,7 +17,8 @@ export class Dashboard {
   constructor(
     readonly prefix: string,
     readonly views: DashboardViews,
-    readonly assets: DashboardAssets
+    readonly assets: DashboardAssets,
+    readonly flash: FlashMessages
   ) {}
 
   async render(ctx: HttpContext, view: string, state: Record<string, unknown> = {}, status = 200) {
@@ -35,11 +37,11 @@ export class Dashboard {
         user: user ? { id: Number(user.$primaryKeyValue), email: user.email } : null,
         isAdmin: user ? exo.config.isAdmin(user) === true : false,
         assets: await this.assets.urls(),
-        notices: ctx.session.flashMessages.get('exo_notices', []),
-        csrfError: ctx.session.flashMessages.get('errorsBag.E_BAD_CSRF_TOKEN'),
+        notices: this.flash.get(ctx, 'exo_notices', []),
+        csrfError: this.flash.get(ctx, 'errorsBag.E_BAD_CSRF_TOKEN', undefined),
         path: ctx.request.url(),
       },
-      form: new FormState(ctx),
+      form: FormState.of(this.flash, ctx),
       formatTime,
       relativeTime,
       prettyJson,
@@ -48,8 +50,8 @@ export class Dashboard {
   }
 
   notify(ctx: HttpContext, type: NoticeType, message: string) {
-    const notices = ctx.session.responseFlashMessages.get('exo_notices', [])
-    ctx.session.flash('exo_notices', [...notices, { type, message }])
+    const notices = this.flash.outgoing<unknown[]>(ctx, 'exo_notices', [])
+    this.flash.set(ctx, 'exo_notices', [...notices, { type, message }])
   }
 
   /**

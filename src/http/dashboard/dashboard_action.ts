@@ -26,7 +26,7 @@ export async function dashboardUser(exo: Exo, ctx: HttpContext) {
  */
 async function renderDashboardError(error: any, ctx: HttpContext, dashboard: Dashboard) {
   if (error instanceof vineErrors.E_VALIDATION_ERROR) {
-    flashForm(ctx, error.messages)
+    flashForm(dashboard.flash, ctx, error.messages)
     return dashboard.back(ctx)
   }
   if (error?.status === 404 || error?.code === 'E_ROW_NOT_FOUND') {

@@ -1,4 +1,5 @@
 import type { HttpContext } from '@adonisjs/core/http'
+import type { FlashMessages } from '../../framework/framework.js'
 import { withoutReservedKeys } from '../../reserved_keys.js'
 
 const FLASH_KEY = 'exo_form'
@@ -23,6 +24,7 @@ interface FlashedForm {
  * messages for the page the user is sent back to.
  */
 export function flashForm(
+  flash: FlashMessages,
   ctx: HttpContext,
   messages: { field: string; message: string }[],
   input: Record<string, unknown> = ctx.request.body()
@@ -36,7 +38,7 @@ export function flashForm(
   const kept = withoutReservedKeys(
     Object.fromEntries(Object.entries(input).filter(([key]) => !UNKEPT_FIELDS.has(key)))
   )
-  ctx.session.flash(FLASH_KEY, { input: kept, errors } satisfies FlashedForm)
+  flash.set(ctx, FLASH_KEY, { input: kept, errors } satisfies FlashedForm)
 }
 
 /**
@@ -48,10 +50,14 @@ export class FormState {
   readonly input: Record<string, unknown> | null
   readonly #errors: Record<string, string[]>
 
-  constructor(ctx: HttpContext) {
-    const flashed = ctx.session.flashMessages.get(FLASH_KEY) as FlashedForm | undefined
+  constructor(flashed: FlashedForm | undefined) {
     this.input = flashed?.input ?? null
     this.#errors = flashed?.errors ?? {}
+  }
+
+  /** The form the previous request flashed */
+  static of(flash: FlashMessages, ctx: HttpContext) {
+    return new FormState(flash.get<FlashedForm | undefined>(ctx, FLASH_KEY, undefined))
   }
 
   get hasErrors() {

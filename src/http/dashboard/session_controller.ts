@@ -44,7 +44,9 @@ export default class SessionController {
     })
     if (throttle) return this.#tooManyAttempts(ctx, throttle.response.availableIn)
     if (!user) {
-      flashForm(ctx, [{ field: 'form', message: 'The email or the password is wrong' }])
+      flashForm(this.dashboard.flash, ctx, [
+        { field: 'form', message: 'The email or the password is wrong' },
+      ])
       return ctx.response.redirect().toRoute('exo.login')
     }
 

@@ -60,7 +60,7 @@ export default class SubscriptionPageController {
           ? null
           : (emails.get(Number(subscription.updatedBy)) ?? null),
       // Shown once, right after create or rotate: the flash is gone on the next page
-      secret: ctx.session.flashMessages.get('exo_secret', null),
+      secret: this.dashboard.flash.get(ctx, 'exo_secret', null),
       chart: await activityChart(db, subscription.id, range),
       activity: activity.data,
       nextCursor: activity.next_cursor,
@@ -84,7 +84,7 @@ export default class SubscriptionPageController {
     const subscription = await dashboardSubscription(this.exo, ctx)
     const { grace_period: gracePeriod } = await rotateSecretValidator.validate(ctx.request.body())
     const secret = await this.exo.subscriptions.rotateSecret(subscription, gracePeriod)
-    ctx.session.flash('exo_secret', secret)
+    this.dashboard.flash.set(ctx, 'exo_secret', secret)
     this.dashboard.notify(
       ctx,
       'success',

@@ -71,7 +71,7 @@ export default class SubscriptionsController {
       ctx.request.body()
     )
     const subscription = await this.exo.subscriptions.create(ctx.exoUser!, validated)
-    ctx.session.flash('exo_secret', subscription.secret)
+    this.dashboard.flash.set(ctx, 'exo_secret', subscription.secret)
     this.dashboard.notify(ctx, 'success', `Subscription "${subscription.name}" created`)
     return ctx.response.redirect().toRoute('exo.webhooks.show', { id: subscription.id })
   }
@@ -135,7 +135,11 @@ export default class SubscriptionsController {
   ) {
     return this.dashboard.render(ctx, view, {
       subscription,
-      values: subscriptionFormValues(subscription, new FormState(ctx).input, resource),
+      values: subscriptionFormValues(
+        subscription,
+        FormState.of(this.dashboard.flash, ctx).input,
+        resource
+      ),
       resources: await resourceList(this.exo),
     })
   }

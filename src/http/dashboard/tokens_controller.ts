@@ -37,7 +37,7 @@ export default class TokensController {
       })),
       lifetimes: LIFETIMES,
       // Shown once, right after it was created
-      newToken: ctx.session.flashMessages.get('exo_token', null),
+      newToken: this.dashboard.flash.get(ctx, 'exo_token', null),
     })
   }
 
@@ -45,7 +45,7 @@ export default class TokensController {
     const { name, expires_in: expiresIn } = await createTokenValidator.validate(ctx.request.body())
     const tokens = await this.exo.tokens()
     const token = await tokens.create(ctx.exoUser!, ['*'], { name, expiresIn })
-    ctx.session.flash('exo_token', token.value!.release())
+    this.dashboard.flash.set(ctx, 'exo_token', token.value!.release())
     this.dashboard.notify(ctx, 'success', `Token "${name}" created`)
     return ctx.response.redirect().toRoute('exo.tokens')
   }
