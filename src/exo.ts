@@ -2,7 +2,6 @@ import { debuglog } from 'node:util'
 import type { ApplicationService, EmitterService, LoggerService } from '@adonisjs/core/types'
 import type { Database } from '@adonisjs/lucid/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
-import type { ConnectionOptions, WorkerOptions } from 'bullmq'
 import type { RedisOptions } from 'ioredis'
 import { apiTokensFor, type ApiTokens } from './auth/api_tokens.js'
 import { createExoAuth, type ExoAuthManager } from './auth/exo_auth.js'
@@ -25,8 +24,8 @@ import { SubscriptionMatcher } from './fan_out/subscription_matcher.js'
 import { appIdentity } from './queue/app_identity.js'
 import { ForeignJobs } from './queue/foreign_jobs.js'
 import { runJob } from './queue/job_handlers.js'
-import { namespacedQueue, PipelineQueue } from './queue/pipeline_queue.js'
-import { RunningWorkers } from './queue/running_workers.js'
+import { namespacedQueue, PipelineQueue, type RedisConnection } from './queue/pipeline_queue.js'
+import { RunningWorkers, type WorkerSettings } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
 import { ModelChanges } from './resources/model_changes.js'
 import { ResourceRegistry } from './resources/registry.js'
@@ -36,6 +35,13 @@ import type { Framework } from './framework/framework.js'
 import { systemClock, type Clock } from './clock.js'
 
 const debug = debuglog('adonis-exo')
+
+/**
+ * How long a stopping worker waits on the attempts under way before it
+ * stops them and logs them as interrupted: within the 10 s that process
+ * managers give between SIGTERM and SIGKILL, with time left to log them.
+ */
+const SHUTDOWN_GRACE_MS = 6000
 
 /**
  * The package's entry point, one per app: the resource registry and the
@@ -59,21 +65,21 @@ export class Exo {
   #tokens?: Promise<ApiTokens>
   #loginLimiter?: LoginLimiter
   #db: Database
-  #redis: ConnectionOptions
-  #workerOptions: Partial<WorkerOptions>
+  #redis: RedisConnection
+  #workerOptions: WorkerSettings
   #logger: LoggerService
   #changes: SubscriptionChangeListener
 
   constructor(
     readonly config: ResolvedExoConfig,
     db: Database,
-    redis: ConnectionOptions,
+    redis: RedisConnection,
     environment: string,
     emitter: EmitterService,
     app: ApplicationService,
     logger: LoggerService,
     identity: string,
-    workerOptions: Partial<WorkerOptions> = {},
+    workerOptions: WorkerSettings = {},
     private clock: Clock = systemClock
   ) {
     const notifier = new DisabledNotifier(app, config)
@@ -159,8 +165,8 @@ export class Exo {
   static async create(app: ApplicationService, config: ResolvedExoConfig, framework: Framework) {
     const db = await app.container.make('lucid.db')
     const queueConfig = app.config.get<{
-      defaultConnection: ConnectionOptions
-      worker?: Partial<WorkerOptions>
+      defaultConnection: RedisConnection
+      worker?: WorkerSettings
     }>('queue')
     const emitter = await app.container.make('emitter')
     const logger = await app.container.make('logger')
@@ -259,7 +265,9 @@ export class Exo {
   async stopWorkers() {
     if (this.workers.count === 0) return
     this.#logger.info('adonis-exo is stopping its workers: the attempts under way finish first')
+    const cutShort = setTimeout(() => this.sender.interrupt(), SHUTDOWN_GRACE_MS)
     await this.workers.close()
+    clearTimeout(cutShort)
   }
 
   /**

@@ -149,10 +149,15 @@ export class Deliverer {
   ) {
     const request = buildRequest(subscription, event, delivery.id, this.signer)
     const result = await this.sender.send(request)
-    await this.outcome.record(delivery, event, request.loggedHeaders, result, {
-      plan: await this.planFor(event.resource),
-      retry: options.retry,
-    })
+    const plan = await this.planFor(event.resource)
+    if (result.interrupted) {
+      await this.outcome.interrupted(delivery, plan)
+    } else {
+      await this.outcome.record(delivery, event, request.loggedHeaders, result, {
+        plan,
+        retry: options.retry,
+      })
+    }
     return result
   }
 }

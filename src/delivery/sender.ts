@@ -21,6 +21,14 @@ export interface SendResult {
   responseBody: string | null
   error: string | null
   durationMs: number
+  /** The worker stopped the request before the receiver answered (see `interrupt`) */
+  interrupted?: boolean
+}
+
+class Interruption extends Error {
+  constructor() {
+    super('The worker stopped before the receiver answered')
+  }
 }
 
 /**
@@ -66,6 +74,9 @@ function storableText(body: Buffer) {
  */
 export class Sender {
   #agent: Agent
+  /** How to abort each request that has its connection */
+  #underWay = new Set<(error: Error) => void>()
+  #interrupted = false
 
   constructor(
     private timeoutMs: number,
@@ -100,24 +111,30 @@ export class Sender {
     const elapsed = () => Math.round(performance.now() - startedAt)
     const url = new URL(request.url)
     const timeoutMs = this.timeoutMs
+    const underWay = this.#underWay
+    const isInterrupted = () => this.#interrupted
 
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined
+      let abortRequest: ((error: Error) => void) | undefined
       let httpStatus: number | null = null
       let responseHeaders: Record<string, string> | null = null
       const chunks: Buffer[] = []
       let size = 0
 
-      const fail = (error: string) => {
+      const settle = (result: Omit<SendResult, 'durationMs'>) => {
         clearTimeout(timer)
-        resolve({
+        if (abortRequest) underWay.delete(abortRequest)
+        resolve({ ...result, durationMs: elapsed() })
+      }
+      const fail = (error: string, interrupted = false) =>
+        settle({
           httpStatus: null,
           responseHeaders: null,
           responseBody: null,
           error,
-          durationMs: elapsed(),
+          ...(interrupted ? { interrupted } : {}),
         })
-      }
 
       const refused = this.#refusedLiteral(url)
       if (refused) return fail(refused)
@@ -135,13 +152,16 @@ export class Sender {
         },
         {
           onConnect(abort) {
+            if (isInterrupted()) return abort(new Interruption())
             startedAt = performance.now()
             clearTimeout(timer)
+            abortRequest = abort
+            underWay.add(abort)
             timer = setTimeout(() => abort(new Error(`Timed out after ${timeoutMs}ms`)), timeoutMs)
           },
           onError(error) {
             // Invalid headers, such as values saved behind the API's back, end here too
-            fail(error.message || String(error))
+            fail(error.message || String(error), error instanceof Interruption)
           },
           onHeaders(statusCode, rawHeaders) {
             // 1xx informational answers come before the final one
@@ -157,18 +177,26 @@ export class Sender {
             return true
           },
           onComplete() {
-            clearTimeout(timer)
-            resolve({
+            settle({
               httpStatus,
               responseHeaders,
               responseBody: storableText(Buffer.concat(chunks)),
               error: null,
-              durationMs: elapsed(),
             })
           },
         }
       )
     })
+  }
+
+  /**
+   * Stops the requests under way and those still to connect, which resolve
+   * as `interrupted`: a stopping worker does not wait on a receiver that
+   * takes its whole timeout.
+   */
+  interrupt() {
+    this.#interrupted = true
+    for (const abort of this.#underWay) abort(new Interruption())
   }
 
   close() {

@@ -10,6 +10,9 @@ import type { EventRecord } from '../types.js'
 export const FAN_OUT_JOB = 'adonis-exo/jobs/fan_out'
 export const DELIVER_JOB = 'adonis-exo/jobs/deliver'
 
+/** Where the queues' Redis is: host, port, password, or an ioredis client's options */
+export type RedisConnection = ConnectionOptions
+
 /**
  * Events to fan out.
  */

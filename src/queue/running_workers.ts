@@ -1,5 +1,8 @@
 import { Worker, type Job, type Processor, type WorkerOptions } from 'bullmq'
 
+/** How the app configures its workers (`worker` of config/queue.ts): concurrency, locks */
+export type WorkerSettings = Partial<WorkerOptions>
+
 /**
  * The workers of this process that run Exo's jobs: those `exo:work` starts,
  * and the bull-queue workers that have run one. bull-queue keeps no handle

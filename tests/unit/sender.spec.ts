@@ -23,7 +23,17 @@ async function receiver(
   cleanup: Cleanup,
   answer: (response: ServerResponse, path: string) => void = (response) => response.end('ok')
 ) {
-  const seen = { connections: 0, requests: [] as ReceivedRequest[], port: 0 }
+  const waiters: (() => void)[] = []
+  const seen = {
+    connections: 0,
+    requests: [] as ReceivedRequest[],
+    port: 0,
+    /** Resolves once a request has arrived */
+    firstRequest: () =>
+      new Promise<void>((resolve) =>
+        seen.requests.length > 0 ? resolve() : waiters.push(resolve)
+      ),
+  }
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk) => chunks.push(chunk))
@@ -35,6 +45,7 @@ async function receiver(
         headers: request.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       })
+      waiters.splice(0).forEach((resolve) => resolve())
       answer(response, path)
     })
   })
@@ -106,6 +117,28 @@ test.group('Sender', () => {
     assert.match(result.error!, /Timed out after 200ms/)
     assert.isNull(result.httpStatus)
     assert.isNull(result.responseBody)
+  })
+
+  test('interrupted, the requests under way and those still to connect resolve at once', async ({
+    assert,
+    cleanup,
+  }) => {
+    const server = await receiver(cleanup, () => {})
+    const interruptible = sender(cleanup, 60_000, true)
+    const url = `http://127.0.0.1:${server.port}/`
+    const underWay = interruptible.send({ ...webhook, url })
+    // A receiver gets a worker's requests a few at a time: the last ones wait for a connection
+    const waiting = Array.from({ length: 30 }, () => interruptible.send({ ...webhook, url }))
+    await server.firstRequest()
+
+    interruptible.interrupt()
+    const results = await Promise.all([underWay, ...waiting])
+    for (const result of results) {
+      assert.isTrue(result.interrupted)
+      assert.isNull(result.httpStatus)
+      assert.match(result.error!, /stopped before the receiver answered/)
+    }
+    assert.isBelow(server.requests.length, results.length, 'the waiting ones were never sent')
   })
 
   test('a redirect is the answer, not followed', async ({ assert, cleanup }) => {

@@ -60,4 +60,48 @@ test.group('Workers | SIGTERM', (group) => {
     assert.equal(attempt.status, 'success', 'logged by the worker before it exited')
     assert.equal(attempt.httpStatus, 200)
   })
+
+  test('a receiver that never answers: the worker stops its attempt, logs it interrupted and exits', async ({
+    assert,
+    cleanup,
+  }) => {
+    // The first request is held for good, as a hung receiver does; the next ones answered
+    let requests = 0
+    const server = createServer((request, response) => {
+      request.resume()
+      if (++requests === 1) return server.emit('held')
+      response.end('ok')
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    cleanup(() => {
+      server.closeAllConnections()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    })
+    const { port } = server.address() as AddressInfo
+    const user = await createUser()
+    const subscription = await subscribe(user, `http://127.0.0.1:${port}/hook`)
+
+    const worker = await startWorker({ exoWork: true })
+    await Order.create({ userId: user.id, total: 4, status: 'new' })
+    await once(server, 'held')
+
+    const { killed } = await worker.stop()
+    assert.isFalse(killed, 'it exited within 10 s, before the 30 s timeout of its request')
+    const [interrupted, next] = await attemptsOf(
+      subscription.id,
+      (attempts) => attempts.length === 2
+    )
+    assert.equal(interrupted.status, 'failed')
+    assert.match(interrupted.error!, /^Interrupted/)
+    assert.equal(next.status, 'pending', 'the next attempt waits for a worker')
+
+    const again = await startWorker({ exoWork: true })
+    cleanup(() => again.stop().then(() => {}))
+    const [, sent] = await attemptsOf(
+      subscription.id,
+      (attempts) => attempts.length === 2 && attempts[1].status === 'success'
+    )
+    assert.equal(sent.httpStatus, 200)
+  })
 })
