@@ -1,8 +1,5 @@
-import type { RedisOptions } from 'ioredis'
-import { RedisConnection } from '@adonisjs/redis'
-import { Limiter, errors, type LimiterResponse } from '@adonisjs/limiter'
-import LimiterRedisStore from '@adonisjs/limiter/stores/redis'
-import LimiterMemoryStore from '@adonisjs/limiter/stores/memory'
+import { Redis, type RedisOptions } from 'ioredis'
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible'
 
 /**
  * The failed sign-ins allowed within 15 minutes, each limit counting under a
@@ -14,34 +11,40 @@ import LimiterMemoryStore from '@adonisjs/limiter/stores/memory'
  * - `address`: any email from one address, against credential stuffing.
  */
 const LIMITS = {
-  account: { requests: 10, duration: '15 mins', blockDuration: '15 mins' },
-  accountFromAddress: { requests: 5, duration: '15 mins', blockDuration: '15 mins' },
-  address: { requests: 50, duration: '15 mins', blockDuration: '15 mins' },
+  account: { points: 10 },
+  accountFromAddress: { points: 5 },
+  address: { points: 50 },
 }
+
+const WINDOW_SECONDS = 15 * 60
+const BLOCK_SECONDS = 15 * 60
 
 type LimitName = keyof typeof LIMITS
 
-/** A limit counted in Redis, shared by every web process, and in memory while Redis is away */
-type Limit = { redis: Limiter; memory: Limiter }
-
 /** One limit and the key a sign-in counts under */
-type Count = { limit: Limit; key: string }
+type Count = { limiter: RateLimiterRedis; key: string }
+
+/** A sign-in refused: the seconds until the email may try again from this address */
+export interface LoginThrottle {
+  retryAfter: number
+}
 
 /** The throttle for the limit that refuses the longest among `states` */
-function throttle(states: LimiterResponse[]) {
-  const longest = states.reduce((one, other) => (other.availableIn > one.availableIn ? other : one))
-  return new errors.E_TOO_MANY_REQUESTS(longest)
+function throttle(states: RateLimiterRes[]): LoginThrottle {
+  const longest = Math.max(...states.map((state) => state.msBeforeNext))
+  return { retryAfter: Math.max(1, Math.ceil(longest / 1000)) }
 }
 
 /**
  * Counts dashboard sign-ins in the queue's Redis, so every web process shares
- * the count, with `@adonisjs/limiter`. While Redis is away, each process
- * counts in memory instead of letting sign-ins through unlimited.
+ * the count, with `rate-limiter-flexible` (what `@adonisjs/limiter` is built
+ * on, without its ties to one AdonisJS major). While Redis is away, each
+ * process counts in memory instead of letting sign-ins through unlimited.
  */
 export class LoginLimiter {
-  #redis: RedisConnection
+  #redis: Redis
   #connected?: Promise<void>
-  #limits: Record<LimitName, Limit>
+  #limits: Record<LimitName, RateLimiterRedis>
 
   /**
    * Every key starts with `keyPrefix` (`exo:<namespace>:login`), so apps
@@ -49,20 +52,21 @@ export class LoginLimiter {
    */
   constructor(connection: RedisOptions, keyPrefix: string) {
     // Connected on first use, so processes that never sign anybody in never open it
-    this.#redis = new RedisConnection('exo_login', {
-      ...connection,
-      maxRetriesPerRequest: 1,
-      lazyConnect: true,
-    })
-    const limit = (name: LimitName): Limit => {
-      const config = { ...LIMITS[name], keyPrefix: `${keyPrefix}:${name}` }
-      return {
-        // Not ready, Redis fails the call at once, and the memory counts it
-        redis: new Limiter(
-          new LimiterRedisStore(this.#redis, { ...config, rejectIfRedisNotReady: true })
-        ),
-        memory: new Limiter(new LimiterMemoryStore(config)),
+    this.#redis = new Redis({ ...connection, maxRetriesPerRequest: 1, lazyConnect: true })
+    this.#redis.on('error', () => {})
+    const limit = (name: LimitName) => {
+      const options = {
+        points: LIMITS[name].points,
+        duration: WINDOW_SECONDS,
+        keyPrefix: `${keyPrefix}:${name}`,
       }
+      return new RateLimiterRedis({
+        ...options,
+        storeClient: this.#redis,
+        // Not ready, Redis fails the call at once, and the memory counts it
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
+      })
     }
     this.#limits = {
       account: limit('account'),
@@ -74,29 +78,25 @@ export class LoginLimiter {
   #counts(email: string, ip: string): Record<LimitName, Count> {
     const account = email.trim().toLowerCase()
     return {
-      account: { limit: this.#limits.account, key: account },
-      accountFromAddress: { limit: this.#limits.accountFromAddress, key: `${account}|${ip}` },
-      address: { limit: this.#limits.address, key: ip },
+      account: { limiter: this.#limits.account, key: account },
+      accountFromAddress: { limiter: this.#limits.accountFromAddress, key: `${account}|${ip}` },
+      address: { limiter: this.#limits.address, key: ip },
     }
   }
 
-  async #counted<T>({ limit }: Count, action: (limiter: Limiter) => Promise<T>): Promise<T> {
+  async #counted<T>(action: () => Promise<T>): Promise<T> {
     // Once for all: the calls made meanwhile wait for it instead of finding Redis not ready
-    this.#connected ??= this.#redis.ioConnection.connect().catch(() => {})
+    this.#connected ??= this.#redis.connect().catch(() => {})
     await this.#connected
-    try {
-      return await action(limit.redis)
-    } catch {
-      return action(limit.memory)
-    }
+    return action()
   }
 
   /** The limits among `counts` that have no try left */
-  async #usedUp(counts: Count[]): Promise<LimiterResponse[]> {
+  async #usedUp(counts: Count[]): Promise<RateLimiterRes[]> {
     const states = await Promise.all(
-      counts.map((count) => this.#counted(count, (limiter) => limiter.get(count.key)))
+      counts.map(({ limiter, key }) => this.#counted(() => limiter.get(key)))
     )
-    return states.filter((state) => state !== null && state.remaining === 0) as LimiterResponse[]
+    return states.filter((state): state is RateLimiterRes => state?.remainingPoints === 0)
   }
 
   /**
@@ -105,22 +105,22 @@ export class LoginLimiter {
    */
   async retryAfter(email: string, ip: string): Promise<number> {
     const usedUp = await this.#usedUp(Object.values(this.#counts(email, ip)))
-    return usedUp.length > 0 ? throttle(usedUp).response.availableIn : 0
+    return usedUp.length > 0 ? throttle(usedUp).retryAfter : 0
   }
 
   /**
-   * Checks a sign-in under the limits, as `Limiter.penalize` does for one:
-   * `verify` resolves to the user, or to null when the password is wrong.
-   * Returns the throttle when a limit refuses the try or the failure uses a
-   * limit up (the key is then blocked), `[null, null]` for a wrong password
-   * that may try again, `[null, user]` for the right one. An error from
-   * `verify` propagates, its try counted.
+   * Checks a sign-in under the limits: `verify` resolves to the user, or to
+   * null when the password is wrong. Returns the throttle when a limit
+   * refuses the try or the failure uses a limit up (the key is then
+   * blocked), `[null, null]` for a wrong password that may try again,
+   * `[null, user]` for the right one. An error from `verify` propagates, its
+   * try counted.
    */
   async penalize<User>(
     email: string,
     ip: string,
     verify: () => Promise<User | null>
-  ): Promise<[errors.ThrottleException, null] | [null, User | null]> {
+  ): Promise<[LoginThrottle, null] | [null, User | null]> {
     const counts = this.#counts(email, ip)
     const all = Object.values(counts)
 
@@ -130,19 +130,19 @@ export class LoginLimiter {
 
     // Counted before the password is checked: concurrent guesses each take a try of their own
     const tries = await Promise.all(
-      all.map((count) => this.#counted(count, (limiter) => limiter.increment(count.key)))
+      all.map(({ limiter, key }) => this.#counted(() => limiter.penalty(key)))
     )
-    const over = tries.filter((state) => state.consumed > state.limit)
+    const over = tries.filter((state, index) => state.consumedPoints > all[index].limiter.points)
     if (over.length > 0) return [throttle(over), null]
 
     const user = await verify()
     if (user === null) {
-      const usedUp = all.filter((_count, index) => tries[index].consumed >= tries[index].limit)
+      const usedUp = all.filter(
+        ({ limiter }, index) => tries[index].consumedPoints >= limiter.points
+      )
       if (usedUp.length === 0) return [null, null]
       const blocks = await Promise.all(
-        usedUp.map((count) =>
-          this.#counted(count, (limiter) => limiter.block(count.key, limiter.blockDuration))
-        )
+        usedUp.map(({ limiter, key }) => this.#counted(() => limiter.block(key, BLOCK_SECONDS)))
       )
       return [throttle(blocks), null]
     }
@@ -150,16 +150,14 @@ export class LoginLimiter {
     // The right password forgets the account's failures. The address only gets this
     // try back: signing into one's own account resets nobody else's count
     await Promise.all([
-      this.#counted(counts.account, (limiter) => limiter.delete(counts.account.key)),
-      this.#counted(counts.accountFromAddress, (limiter) =>
-        limiter.delete(counts.accountFromAddress.key)
-      ),
-      this.#counted(counts.address, (limiter) => limiter.decrement(counts.address.key)),
+      this.#counted(() => counts.account.limiter.delete(counts.account.key)),
+      this.#counted(() => counts.accountFromAddress.limiter.delete(counts.accountFromAddress.key)),
+      this.#counted(() => counts.address.limiter.reward(counts.address.key)),
     ])
     return [null, user]
   }
 
   async close() {
-    await this.#redis.disconnect()
+    this.#redis.disconnect()
   }
 }

@@ -42,7 +42,7 @@ export default class SessionController {
         throw error
       }
     })
-    if (throttle) return this.#tooManyAttempts(ctx, throttle.response.availableIn)
+    if (throttle) return this.#tooManyAttempts(ctx, throttle.retryAfter)
     if (!user) {
       flashForm(this.dashboard.flash, ctx, [
         { field: 'form', message: 'The email or the password is wrong' },

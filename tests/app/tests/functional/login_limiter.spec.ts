@@ -20,14 +20,14 @@ const SIGNED_IN = { id: 1 }
 async function wrongPassword(email: string, ip: string) {
   const [throttle, user] = await exo.loginLimiter.penalize(email, ip, async () => null)
   if (user) throw new Error('A wrong password signed in')
-  return throttle?.response.availableIn ?? 0
+  return throttle?.retryAfter ?? 0
 }
 
 /** A sign-in with the right password: the seconds it is refused for, 0 when it signed in */
 async function rightPassword(email: string, ip: string) {
   const [throttle, user] = await exo.loginLimiter.penalize(email, ip, async () => SIGNED_IN)
   if (!throttle && user !== SIGNED_IN) throw new Error('The right password was refused unthrottled')
-  return throttle?.response.availableIn ?? 0
+  return throttle?.retryAfter ?? 0
 }
 
 test.group('Dashboard | failed sign-ins limiter', () => {
