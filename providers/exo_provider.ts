@@ -31,8 +31,8 @@ export default class ExoProvider {
   #frameworkPieces() {
     this.#framework ??= (async () => {
       const { useFramework } = await import('../src/framework/framework.js')
-      const { adonis6 } = await import('../src/framework/adonis6.js')
-      const framework = await adonis6(this.app)
+      const { frameworkFor } = await import('../src/framework/for_app.js')
+      const framework = await frameworkFor(this.app)
       useFramework(framework)
       return framework
     })()

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto'
 import type { Encryption } from '@adonisjs/core/encryption'
 import type { ApplicationService } from '@adonisjs/core/types'
-import type { AllowedSessionValues } from '@adonisjs/session/types'
 import { exemptFromCsrf } from './csrf_exemption.js'
 import type { Framework, SecretsCipher } from './framework.js'
+import { sessionFlash } from './session_flash.js'
+
+export function sha256(value: string) {
+  return createHash('sha256').update(value).digest('hex')
+}
 
 /**
  * Secrets encrypted with an `Encryption` of `@adonisjs/encryption` (the
@@ -13,23 +17,18 @@ export function encryptionSecrets(encryption: Encryption): SecretsCipher {
   return {
     encrypt: (value) => encryption.encrypt(value),
     decrypt: (value) => encryption.decrypt(value),
-    fingerprint: (purpose) =>
-      createHash('sha256').update(encryption.verifier.sign(purpose)).digest('hex'),
+    fingerprint: (purpose) => sha256(encryption.verifier.sign(purpose)),
   }
 }
 
 /**
- * The framework pieces of AdonisJS 6: the `encryption` service, session 7's
+ * The framework pieces of AdonisJS 6: its `encryption` service, session 7's
  * flash messages, shield 8's CSRF exceptions.
  */
-export async function adonis6(app: ApplicationService): Promise<Framework> {
+export function adonis6(app: ApplicationService, encryption: Encryption): Framework {
   return {
-    secrets: encryptionSecrets(await app.container.make('encryption')),
-    flash: {
-      set: (ctx, key, value) => ctx.session.flash(key, value as AllowedSessionValues),
-      get: (ctx, key, fallback) => ctx.session.flashMessages.get(key, fallback),
-      outgoing: (ctx, key, fallback) => ctx.session.responseFlashMessages.get(key, fallback),
-    },
+    secrets: encryptionSecrets(encryption),
+    flash: sessionFlash,
     exemptFromCsrf: (prefix) => exemptFromCsrf(app, prefix),
   }
 }
