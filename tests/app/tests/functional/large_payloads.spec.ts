@@ -3,12 +3,12 @@ import type { Assert } from '@japa/assert'
 import db from '@adonisjs/lucid/services/db'
 import Note from '#models/note'
 import Order from '#models/order'
-import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
 import type { Receiver } from '#tests/helpers/receiver'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
+import { PrivateRedis, restartRedis, sweepOnceRedisAnswers } from '#tests/helpers/redis_server'
 
 /** Events (or response bodies) sent together: together they hold about 20 MB */
 const COUNT = 300
@@ -79,24 +79,19 @@ test.group('Large payloads | no statement grows past what the database takes', (
     cleanup,
   }) => {
     const { receiver, notes } = await bigNotesWatched(cleanup)
-    const { enqueueFanOut } = exo.queue
-    cleanup(() => {
-      exo.queue.enqueueFanOut = enqueueFanOut
-    })
-    exo.queue.enqueueFanOut = async () => {
-      throw new Error('Redis is away')
-    }
+    const redis = PrivateRedis.current!
+    await redis.stop()
+    cleanup(() => redis.start().catch(() => {}))
 
     await Promise.all(notes.map((note) => note.delete()))
 
     // The outbox alone has them: written in statements the database takes
-    // Every event waits in the outbox
     await eventually(
       () => WebhookEvent.query().select('id').whereNull('dispatched_at').where('resource', 'note'),
       (events) => events.length === COUNT
     )
-    exo.queue.enqueueFanOut = enqueueFanOut
-    await exo.sweeper.sweep(Date.now() + 60_000)
+    await restartRedis()
+    await sweepOnceRedisAnswers()
     await eachArrived(assert, receiver, notes)
   }).timeout(120_000)
 

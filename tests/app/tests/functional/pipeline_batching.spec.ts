@@ -2,16 +2,18 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
+import emitter from '@adonisjs/core/services/emitter'
 import db from '@adonisjs/lucid/services/db'
 import { QueueEvents } from 'bullmq'
 import exo from 'adonis-exo/services/main'
-import { WebhookDelivery, WebhookEvent } from 'adonis-exo'
+import { WebhookDelivery, WebhookEvent, type ExoEvent } from 'adonis-exo'
 import env from '#start/env'
 import Order from '#models/order'
 import { createUser, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { completedAttempts, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
+import { refuseInserts } from '#tests/helpers/refused_inserts'
 import { redisQueue } from '#tests/helpers/worker'
 
 /**
@@ -166,20 +168,20 @@ test.group('Pipeline | work done together, nothing lost or mixed up', (group) =>
     cleanup,
   }) => {
     const { receiver, user } = await subscribedReceiver(cleanup)
-    const insert = exo.outbox.insert
-    cleanup(() => {
-      exo.outbox.insert = insert
-    })
-    exo.outbox.insert = async () => {
-      throw new Error('the database is away')
-    }
+    const allowInserts = await refuseInserts('exo_events', cleanup)
+    const recorded = new Promise<ExoEvent>((resolve) => emitter.once('exo:event:recorded', resolve))
 
     const order = await Order.create({ userId: user.id, total: 1, status: 'outbox away' })
-    const [request] = await receiver.waitFor(1)
+    // Durable in its fan-out job alone: the outbox, and the worker, are refused the row
+    const event = await recorded
+    assert.isNull(await WebhookEvent.find(event.id), 'the outbox refused it')
+    await allowInserts()
+
+    const [request] = await receiver.waitFor(1, 20_000)
     assert.equal(request.json.data.id, order.id)
-    const event = await WebhookEvent.findOrFail(request.json.id)
-    assert.isNotNull(event.dispatchedAt, 'in the outbox, written by the fan-out')
-  })
+    const written = await WebhookEvent.findOrFail(event.id)
+    assert.isNotNull(written.dispatchedAt, 'in the outbox, written by the fan-out')
+  }).timeout(30_000)
 
   test('an event neither the outbox nor Redis takes is recorded once one of them is back', async ({
     assert,

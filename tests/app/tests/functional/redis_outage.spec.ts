@@ -5,23 +5,10 @@ import exo from 'adonis-exo/services/main'
 import { WebhookEvent } from 'adonis-exo'
 import Order from '#models/order'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
-import { PrivateRedis, restartRedis } from '#tests/helpers/redis_server'
+import { PrivateRedis, restartRedis, sweepOnceRedisAnswers } from '#tests/helpers/redis_server'
 import { runningWorker, startWorker } from '#tests/helpers/worker'
 import { completedAttempts, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
-
-/**
- * What the workers' sweeper does every 15 s, once the events are 30 s old,
- * as soon as Redis answers again.
- */
-async function sweepOnceRedisAnswers() {
-  const swept = await eventually(
-    () => exo.sweeper.sweep(Date.now() + 60_000).catch(() => null),
-    (result) => result !== null,
-    { what: 'A sweep with Redis back' }
-  )
-  return swept!
-}
 
 type Cleanup = Parameters<typeof subscribedReceiver>[0]
 type Subscribed = Awaited<ReturnType<typeof subscribedReceiver>>

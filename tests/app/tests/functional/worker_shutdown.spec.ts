@@ -2,10 +2,35 @@ import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { test } from '@japa/runner'
+import type { TestContext } from '@japa/runner/core'
 import Order from '#models/order'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { runningWorker, startWorker } from '#tests/helpers/worker'
+
+/**
+ * A subscription at a loopback receiver that holds the first request it
+ * gets (emitting `held` with its response) and answers the others at once;
+ * closed when the test ends.
+ */
+async function holdingReceiver(cleanup: TestContext['cleanup']) {
+  let requests = 0
+  const server = createServer((request, response) => {
+    request.resume()
+    if (++requests === 1) return server.emit('held', response)
+    response.end('ok')
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  cleanup(() => {
+    server.closeAllConnections()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const { port } = server.address() as AddressInfo
+  const user = await createUser()
+  const subscription = await subscribe(user, `http://127.0.0.1:${port}/hook`)
+  return { user, subscription, held: once(server, 'held') as Promise<[ServerResponse]> }
+}
 
 /**
  * A worker exits within 10 s of SIGTERM (what Docker and systemd send on
@@ -33,27 +58,16 @@ test.group('Workers | SIGTERM', (group) => {
     assert,
     cleanup,
   }) => {
-    const held: ServerResponse[] = []
-    const server = createServer((request, response) => {
-      request.resume()
-      held.push(response)
-      server.emit('held')
-    })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    cleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
-    const { port } = server.address() as AddressInfo
-    const user = await createUser()
-    const subscription = await subscribe(user, `http://127.0.0.1:${port}/hook`)
+    const { user, subscription, held } = await holdingReceiver(cleanup)
 
     const worker = await startWorker({ exoWork: true })
     await Order.create({ userId: user.id, total: 3, status: 'new' })
-    await once(server, 'held')
+    const [response] = await held
 
     const stopping = worker.printed(/stopping its workers/)
     worker.terminate()
     await stopping
-    held[0].end('ok')
+    response.end('ok')
     const { killed } = await worker.stop()
     assert.isFalse(killed)
     const [attempt] = await attemptsOf(subscription.id, (attempts) => attempts.length > 0)
@@ -65,26 +79,13 @@ test.group('Workers | SIGTERM', (group) => {
     assert,
     cleanup,
   }) => {
-    // The first request is held for good, as a hung receiver does; the next ones answered
-    let requests = 0
-    const server = createServer((request, response) => {
-      request.resume()
-      if (++requests === 1) return server.emit('held')
-      response.end('ok')
-    })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    cleanup(() => {
-      server.closeAllConnections()
-      return new Promise<void>((resolve) => server.close(() => resolve()))
-    })
-    const { port } = server.address() as AddressInfo
-    const user = await createUser()
-    const subscription = await subscribe(user, `http://127.0.0.1:${port}/hook`)
+    // The first request is held for good, as a hung receiver does
+    const { user, subscription, held } = await holdingReceiver(cleanup)
 
-    const worker = await startWorker({ exoWork: true })
+    // With the default timeout of production, longer than the 10 s a worker is given
+    const worker = await startWorker({ exoWork: true, env: { EXO_DELIVERY_TIMEOUT: '30s' } })
     await Order.create({ userId: user.id, total: 4, status: 'new' })
-    await once(server, 'held')
+    await held
 
     const { killed } = await worker.stop()
     assert.isFalse(killed, 'it exited within 10 s, before the 30 s timeout of its request')

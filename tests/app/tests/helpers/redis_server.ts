@@ -90,3 +90,17 @@ export async function restartRedis() {
     { timeout: 10_000, what: "The queue's Redis connection" }
   )
 }
+
+/**
+ * What the workers' sweeper does every 15 s, once the events are 30 s old,
+ * as soon as Redis answers again.
+ */
+export async function sweepOnceRedisAnswers() {
+  const exo = await app.container.make('exo.manager')
+  const swept = await eventually(
+    () => exo.sweeper.sweep(Date.now() + 60_000).catch(() => null),
+    (result) => result !== null,
+    { what: 'A sweep with Redis back' }
+  )
+  return swept!
+}
