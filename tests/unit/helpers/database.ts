@@ -6,6 +6,7 @@ import { AppFactory } from '@adonisjs/core/factories/app'
 import { LoggerManager } from '@adonisjs/core/logger'
 import type { EmitterService, EventsList, LoggerService } from '@adonisjs/core/types'
 import { Database } from '@adonisjs/lucid/database'
+import { BaseModel, column } from '@adonisjs/lucid/orm'
 import type { BaseSchema } from '@adonisjs/lucid/schema'
 import type { ConnectionConfig, QueryClientContract } from '@adonisjs/lucid/types/database'
 import { DateTime } from 'luxon'
@@ -143,8 +144,45 @@ async function migrate(client: QueryClientContract) {
   }
 }
 
+/**
+ * The host app's users as the package reads them: matching gives an admin's
+ * subscriptions the events of every record. No one signs in in these specs.
+ */
+export class User extends BaseModel {
+  static table = 'users'
+
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare email: string
+
+  @column({ consume: (value: unknown) => Boolean(value) })
+  declare isAdmin: boolean
+
+  static async verifyCredentials(): Promise<never> {
+    throw new Error('No one signs in in the unit specs')
+  }
+}
+
+/** The table of `User`, afresh: not one of the package's, so its migrations do not make it */
+async function createUsers(client: QueryClientContract) {
+  await client.schema.dropTableIfExists('users')
+  await client.schema.createTable('users', (table) => {
+    table.bigInteger('id').primary()
+    table.string('email', 255).notNullable()
+    table.boolean('is_admin').notNullable().defaultTo(false)
+  })
+}
+
 /** The tables these specs write, those referencing others first */
-const WRITTEN_TABLES = ['exo_deliveries', 'exo_event_batches', 'exo_events', 'exo_subscriptions']
+const WRITTEN_TABLES = [
+  'exo_deliveries',
+  'exo_event_batches',
+  'exo_events',
+  'exo_subscriptions',
+  'users',
+]
 
 let sqliteFiles = 0
 
@@ -167,12 +205,17 @@ export class TestDatabase {
     return this.db.connection()
   }
 
-  /** Opens the database and gives it the package's schema, afresh */
+  /**
+   * Opens the database and gives it the package's schema and `users`,
+   * afresh; Lucid models (the package's, `User`) query it from now on.
+   */
   async open() {
     this.#db = lucid(this.dialect, await this.#connection())
     // A SQLite file is new
     if (this.dialect !== 'sqlite') await dropExoTables(this.client, this.dialect)
     await migrate(this.client)
+    await createUsers(this.client)
+    BaseModel.useAdapter(this.#db.modelAdapter())
   }
 
   async #connection(): Promise<ConnectionConfig> {
@@ -247,6 +290,11 @@ export class TestDatabase {
     })
   }
 
+  /** A user of the host app, an admin if told */
+  async addUser(id: number, { isAdmin = false } = {}) {
+    await this.db.table('users').insert({ id, email: `user${id}@shop.test`, is_admin: isAdmin })
+  }
+
   /** An event in the outbox, written `createdAt`, fanned out at `dispatchedAt` if given */
   async addEvent(
     event: Partial<EventRecord> & { id: string },
@@ -290,7 +338,8 @@ export class TestDatabase {
   }
 }
 
-function eventRecord(event: Partial<EventRecord> & { id: string }): EventRecord {
+/** An event as the recorder makes it: an `orders` creation in `test` unless told */
+export function eventRecord(event: Partial<EventRecord> & { id: string }): EventRecord {
   return {
     resource: 'orders',
     event: 'on_create',
