@@ -96,7 +96,7 @@ export class Exo {
     this.registry = new ResourceRegistry(config.resources)
     this.plans = new DeliveryPlans(this.registry, config)
     const planFor = this.plans.for
-    this.outbox = new Outbox(db)
+    this.outbox = new Outbox(db, clock)
     this.sender = new Sender(
       config.delivery.timeout,
       config.delivery.allowPrivateNetworks,

@@ -1,6 +1,5 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { AttemptLog, AttemptRecord } from '../delivery/attempt_log.js'
-import { dbTime } from '../models/db_time.js'
 import { retryingDeadlocks } from '../models/deadlocks.js'
 import type { EventRecord } from '../types.js'
 import { outboxRow, type Outbox } from '../recording/outbox.js'
@@ -27,7 +26,7 @@ export async function claimAndWrite(
 ): Promise<Set<string>> {
   const client = db.connection()
   if (client.dialect.name === 'postgres') {
-    const now = dbTime(client)
+    const now = outbox.now(client)
     // Saves outside transactions have no batch: a statement without the
     // delete takes them about a tenth less time
     const moved =

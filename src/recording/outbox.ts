@@ -1,4 +1,5 @@
 import type { Database } from '@adonisjs/lucid/database'
+import { systemClock, type Clock } from '../clock.js'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { CHARS_PER_STATEMENT, chunks, ROWS_PER_INSERT } from '../batcher.js'
 import { updateChangedRows } from '../models/changed_rows.js'
@@ -45,8 +46,16 @@ function fromRow(row: Record<string, any>): EventRecord {
 export class Outbox {
   readonly batches: OutboxBatches
 
-  constructor(private db: Database) {
-    this.batches = new OutboxBatches(db)
+  constructor(
+    private db: Database,
+    private clock: Clock = systemClock
+  ) {
+    this.batches = new OutboxBatches(db, clock)
+  }
+
+  /** The clock's time as `client`'s dialect stores it */
+  now(client: QueryClientContract) {
+    return dbTime(client, this.clock.now())
   }
 
   #client(client?: QueryClientContract) {
@@ -59,7 +68,7 @@ export class Outbox {
    */
   async insert(events: EventRecord[], client?: QueryClientContract) {
     const query = this.#client(client)
-    const now = dbTime(query)
+    const now = this.now(query)
     const limits = {
       count: ROWS_PER_INSERT,
       weight: { max: CHARS_PER_STATEMENT, of: (event: EventRecord) => event.data.length },
@@ -89,7 +98,7 @@ export class Outbox {
       TABLE,
       [...new Set(ids)],
       (query) => query.whereNull('dispatched_at'),
-      { dispatched_at: dbTime(trx) }
+      { dispatched_at: this.now(trx) }
     )
     return claimed.map((row) => row.id)
   }

@@ -1,4 +1,5 @@
 import type { Database } from '@adonisjs/lucid/database'
+import { systemClock, type Clock } from '../clock.js'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { CHARS_PER_STATEMENT, chunks, ROWS_PER_INSERT } from '../batcher.js'
 import { dbTime } from '../models/db_time.js'
@@ -19,10 +20,13 @@ export interface EventBatch {
  * in the same statement.
  */
 export class OutboxBatches {
-  constructor(private db: Database) {}
+  constructor(
+    private db: Database,
+    private clock: Clock = systemClock
+  ) {}
 
   async insert(batches: EventBatch[], client: QueryClientContract) {
-    const now = dbTime(client)
+    const now = dbTime(client, this.clock.now())
     const rows = batches.map(({ id, events }) => ({
       id,
       events: JSON.stringify(events),
