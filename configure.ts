@@ -21,18 +21,42 @@ type Dependency = {
 /**
  * What Exo delivers and notifies through. An app has a dependency when its config file
  * exists: running the dependency's configure again would reset the app's env values.
+ * AdonisJS 7 has no @rlanz/bull-queue: Exo reads its Redis from config/exo.ts there.
  */
-const DEPENDENCIES: Dependency[] = [
-  { name: '@rlanz/bull-queue', version: '^3.1.0', configFile: 'queue.ts', configureFlags: [] },
-  {
-    name: '@adonisjs/mail',
-    version: '^9.2.0',
-    configFile: 'mail.ts',
-    configureFlags: ['--transports=smtp'],
-    // Mail's configure leaves them empty, which its own env validation refuses at boot
-    env: { SMTP_HOST: 'localhost', SMTP_PORT: '587' },
-  },
-]
+function dependenciesFor(major: number): Dependency[] {
+  if (major >= 7) {
+    return [
+      // Mail 10's configure writes valid SMTP values itself
+      {
+        name: '@adonisjs/mail',
+        version: '^10.0.0',
+        configFile: 'mail.ts',
+        configureFlags: ['--transports=smtp'],
+      },
+    ]
+  }
+  return [
+    { name: '@rlanz/bull-queue', version: '^3.1.0', configFile: 'queue.ts', configureFlags: [] },
+    {
+      name: '@adonisjs/mail',
+      version: '^9.2.0',
+      configFile: 'mail.ts',
+      configureFlags: ['--transports=smtp'],
+      // Mail's configure leaves them empty, which its own env validation refuses at boot
+      env: { SMTP_HOST: 'localhost', SMTP_PORT: '587' },
+    },
+  ]
+}
+
+/** The major of the app's @adonisjs/core */
+function coreMajor(command: ConfigureCommand): number {
+  try {
+    const pkg = createRequire(command.app.makePath('package.json'))('@adonisjs/core/package.json')
+    return Number.parseInt(pkg.version, 10)
+  } catch {
+    return 6
+  }
+}
 
 const ENV_VARIABLES = {
   EXO_QUEUE: 'exo-webhooks',
@@ -41,7 +65,8 @@ const ENV_VARIABLES = {
 }
 
 export async function configure(command: ConfigureCommand) {
-  for (const dependency of DEPENDENCIES) {
+  const major = coreMajor(command)
+  for (const dependency of dependenciesFor(major)) {
     await setUpDependency(command, dependency)
   }
 
@@ -50,12 +75,15 @@ export async function configure(command: ConfigureCommand) {
    * start/env.ts when created, and would save over their changes
    */
   const codemods = await command.createCodemods()
-  await codemods.makeUsingStub(stubsRoot, 'config/exo.stub', {})
+  // Without bull-queue's config/queue.ts, config/exo.ts names the Redis itself
+  const ownRedis = major >= 7 || !existsSync(command.app.configPath('queue.ts'))
+  await codemods.makeUsingStub(stubsRoot, 'config/exo.stub', { ownRedis })
   await codemods.updateRcFile((rcFile) => {
     rcFile.addProvider('adonis-exo/exo_provider').addCommand('adonis-exo/commands')
   })
 
-  const missingEnvVariables = await withoutDefinedEnvVariables(command, ENV_VARIABLES)
+  const variables = ownRedis ? { ...ENV_VARIABLES, ...REDIS_ENV_VARIABLES } : ENV_VARIABLES
+  const missingEnvVariables = await withoutDefinedEnvVariables(command, variables)
   if (Object.keys(missingEnvVariables).length) {
     await codemods.defineEnvVariables(missingEnvVariables)
   }
@@ -65,10 +93,22 @@ export async function configure(command: ConfigureCommand) {
       EXO_QUEUE: 'Env.schema.string.optional()',
       EXO_MAIL_FROM: 'Env.schema.string.optional()',
       EXO_ALLOW_PRIVATE_NETWORKS: 'Env.schema.boolean.optional()',
+      ...(ownRedis
+        ? {
+            EXO_REDIS_HOST: "Env.schema.string({ format: 'host' })",
+            EXO_REDIS_PORT: 'Env.schema.number()',
+            EXO_REDIS_PASSWORD: 'Env.schema.string.optional()',
+          }
+        : {}),
     },
   })
 
   await publishMigrations(command)
+}
+
+const REDIS_ENV_VARIABLES = {
+  EXO_REDIS_HOST: '127.0.0.1',
+  EXO_REDIS_PORT: '6379',
 }
 
 async function setUpDependency(command: ConfigureCommand, dependency: Dependency) {
@@ -78,9 +118,13 @@ async function setUpDependency(command: ConfigureCommand, dependency: Dependency
 
   if (!isInstalled(command, dependency.name)) {
     const codemods = await command.createCodemods()
-    await codemods.installPackages([
+    // AdonisJS 7's codemods return false on failure instead of throwing
+    const installed = await codemods.installPackages([
       { name: `${dependency.name}@${dependency.version}`, isDevDependency: false },
     ])
+    if ((installed as unknown) === false) {
+      throw new Error(`Cannot install "${dependency.name}@${dependency.version}"`)
+    }
   }
 
   const ace = await command.app.container.make('ace')

@@ -147,6 +147,8 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
       dashboard: assertPath('prefix.dashboard', config.prefix?.dashboard ?? '/exo'),
     },
     queue,
+    redis: config.redis,
+    worker: config.worker,
     delivery: {
       timeout,
       backoff,

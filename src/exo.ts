@@ -33,6 +33,7 @@ import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { ResolvedExoConfig, Trigger } from './types.js'
 import type { Framework } from './framework/framework.js'
 import { systemClock, type Clock } from './clock.js'
+import { E_INVALID_CONFIG } from './errors.js'
 
 const debug = debuglog('adonis-exo')
 
@@ -164,22 +165,29 @@ export class Exo {
 
   static async create(app: ApplicationService, config: ResolvedExoConfig, framework: Framework) {
     const db = await app.container.make('lucid.db')
-    const queueConfig = app.config.get<{
-      defaultConnection: RedisConnection
-      worker?: WorkerSettings
-    }>('queue')
+    // AdonisJS 6 apps share bull-queue's config/queue.ts; AdonisJS 7 has no bull-queue
+    const queueConfig = app.config.get<
+      { defaultConnection?: RedisConnection; worker?: WorkerSettings } | undefined
+    >('queue', undefined)
+    const redis = (config.redis as RedisConnection | undefined) ?? queueConfig?.defaultConnection
+    if (!redis) {
+      throw new E_INVALID_CONFIG([
+        'redis',
+        'is required: set "redis" in config/exo.ts (or "defaultConnection" in the config/queue.ts of @rlanz/bull-queue)',
+      ])
+    }
     const emitter = await app.container.make('emitter')
     const logger = await app.container.make('logger')
     return new Exo(
       config,
       db,
-      queueConfig.defaultConnection,
+      redis,
       app.nodeEnvironment,
       emitter,
       app,
       logger,
       appIdentity(framework.secrets),
-      queueConfig.worker
+      (config.worker as WorkerSettings | undefined) ?? queueConfig?.worker
     )
   }
 

@@ -3,6 +3,7 @@ import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import type { BackoffStrategy } from './outcome/schedule.js'
 import type { Signer } from './delivery/signer.js'
 import type { HostLookup } from './delivery/destination_guard.js'
+import type { RedisOptions as RedisConnectionOptions } from 'ioredis'
 
 /**
  * The model changes a resource can turn into webhook events.
@@ -49,6 +50,15 @@ export interface ExoConfig<User = any> {
    */
   namespace?: string
   queue?: string
+  /**
+   * The Redis the queues and the dashboard's login limiter use (ioredis
+   * options). By default the `defaultConnection` of config/queue.ts
+   * (@rlanz/bull-queue, AdonisJS 6); required on AdonisJS 7, which has no
+   * bull-queue.
+   */
+  redis?: RedisConnectionOptions
+  /** BullMQ worker settings of `exo:work`; by default config/queue.ts's `worker` */
+  worker?: Record<string, unknown>
   delivery?: {
     timeout?: Duration
     /**
@@ -84,6 +94,8 @@ export interface ResolvedExoConfig {
   prefix: { api: string; dashboard: string }
   namespace: string
   queue: string
+  redis?: RedisConnectionOptions
+  worker?: Record<string, unknown>
   delivery: {
     timeout: number
     /** The steps in milliseconds, or the configured strategy */
