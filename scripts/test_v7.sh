@@ -43,6 +43,7 @@ echo "Node $("$NODE24" --version) for the app; $(node --version) builds the pack
 step "Build and pack adonis-exo (Node $(node --version))"
 # The build on Node >= 24.20 leaves out the commands index (ace 13, the AdonisJS 6 line)
 if [ ! -f build/commands/commands.json ]; then
+  [ -d node_modules ] || fail "no build/ and no node_modules: run npm install first (npm run test:all does)"
   npm run build
 fi
 rm -f "$V7"/adonis-exo-*.tgz
