@@ -7,6 +7,7 @@ export default configPkg({
     'tests/app/tmp/**',
     'tests/app/docs_snippets/**',
     'bench/tmp/**',
+    'tests/v6/.work/**',
     'tests/v7/.work/**',
     'tests/v7/.tools/**',
   ],
