@@ -32,22 +32,22 @@ export default defineConfig({
   tests: {
     suites: [
       {
-        files: ['tests/functional/**/*.spec(.ts|.js)'],
+        files: ['tests/functional/**/*.spec.ts'],
         name: 'functional',
         timeout: 60000,
       },
       {
-        files: ['tests/browser/**/*.spec(.ts|.js)'],
+        files: ['tests/browser/**/*.spec.ts'],
         name: 'browser',
         timeout: 60000,
       },
       {
-        files: ['tests/reliability/**/*.spec(.ts|.js)'],
+        files: ['tests/reliability/**/*.spec.ts'],
         name: 'reliability',
         timeout: 25 * 60_000,
       },
       {
-        files: ['tests/security/**/*.spec(.ts|.js)'],
+        files: ['tests/security/**/*.spec.ts'],
         name: 'security',
         timeout: 120_000,
       },

@@ -1,12 +1,16 @@
+import { existsSync } from 'node:fs'
 import app from '@adonisjs/core/services/app'
 import env from '#start/env'
 import { defineConfig } from '@adonisjs/lucid'
 
 // The package's migrations are read where configure publishes them from, so
-// this app runs exactly what a host app gets.
+// this app runs exactly what a host app gets. (On AdonisJS 7, tests/v7/suite's
+// copy of this app has them in database/migrations, where configure put them.)
 const migrations = {
   naturalSort: true,
-  paths: ['database/migrations', '../../database/migrations'],
+  paths: ['database/migrations', '../../database/migrations'].filter((path) =>
+    existsSync(app.makePath(path))
+  ),
 }
 
 const dbConfig = defineConfig({

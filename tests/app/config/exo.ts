@@ -2,6 +2,7 @@ import env from '#start/env'
 import app from '@adonisjs/core/services/app'
 import { createHmac } from 'node:crypto'
 import dns from 'node:dns'
+import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { defineConfig, type BackoffStrategy, type HostLookup, type Signer } from 'adonis-exo'
 
@@ -53,6 +54,26 @@ const lookup: HostLookup = (hostname, options, callback) => {
   callback(null, [{ address, family: isIP(address) }])
 }
 
+/**
+ * With bull-queue (AdonisJS 6), Exo takes the Redis and the worker settings of its
+ * config/queue.ts; without it (AdonisJS 7: tests/v7/suite), the same are named here.
+ */
+const bullQueue = existsSync(new URL('./queue.ts', import.meta.url))
+const queueSettings = bullQueue
+  ? {}
+  : {
+      redis: {
+        host: env.get('QUEUE_REDIS_HOST'),
+        port: env.get('QUEUE_REDIS_PORT'),
+        password: env.get('QUEUE_REDIS_PASSWORD'),
+      },
+      worker: {
+        concurrency: env.get('QUEUE_CONCURRENCY', 20),
+        lockDuration: env.get('QUEUE_LOCK_DURATION', 30_000),
+        stalledInterval: env.get('QUEUE_STALLED_INTERVAL', 30_000),
+      },
+    }
+
 export default defineConfig({
   userModel: () => import('#models/user'),
   isAdmin: (user) => user.isAdmin === true,
@@ -60,6 +81,7 @@ export default defineConfig({
   prefix: { api: '/exo-api', dashboard: '/exo' },
   namespace: env.get('EXO_NAMESPACE'),
   queue: env.get('EXO_QUEUE', 'exo-webhooks'),
+  ...queueSettings,
   delivery: {
     timeout: env.get('EXO_DELIVERY_TIMEOUT', '30s'),
     backoff: custom

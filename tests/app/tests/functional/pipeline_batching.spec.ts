@@ -1,7 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
 import emitter from '@adonisjs/core/services/emitter'
 import db from '@adonisjs/lucid/services/db'
 import { QueueEvents } from 'bullmq'
@@ -14,14 +13,14 @@ import { startReceiver } from '#tests/helpers/receiver'
 import { completedAttempts, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
 import { refuseInserts } from '#tests/helpers/refused_inserts'
-import { redisQueue } from '#tests/helpers/worker'
+import { queueConnection, redisQueue } from '#tests/helpers/worker'
 
 /**
  * The ids of the jobs the Exo queue's workers complete while the test runs.
  */
 async function completedJobs(cleanup: (close: () => Promise<void>) => void) {
   const events = new QueueEvents(redisQueue(env.get('EXO_QUEUE', 'exo-webhooks')), {
-    connection: app.config.get('queue.defaultConnection'),
+    connection: queueConnection(),
   })
   await events.waitUntilReady()
   const completed: string[] = []

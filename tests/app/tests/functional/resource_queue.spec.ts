@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
 import { QueueEvents } from 'bullmq'
 import { WebhookSubscription } from 'adonis-exo'
 import exo from 'adonis-exo/services/main'
@@ -10,7 +9,7 @@ import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
-import { redisQueue } from '#tests/helpers/worker'
+import { queueConnection, redisQueue } from '#tests/helpers/worker'
 
 /**
  * Watches which jobs a queue's workers complete, from the events BullMQ
@@ -18,7 +17,7 @@ import { redisQueue } from '#tests/helpers/worker'
  */
 async function watchCompleted(queue: string) {
   const events = new QueueEvents(redisQueue(queue), {
-    connection: app.config.get('queue.defaultConnection'),
+    connection: queueConnection(),
   })
   await events.waitUntilReady()
   const completed: string[] = []

@@ -1,5 +1,4 @@
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
 import { Queue, Worker } from 'bullmq'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
@@ -8,7 +7,7 @@ import { WebhookEvent } from 'adonis-exo'
 import { deliveredOrder, subscribedReceiver } from '#tests/helpers/fixtures'
 import { completedAttempts, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
-import { redisQueue } from '#tests/helpers/worker'
+import { queueConnection, redisQueue } from '#tests/helpers/worker'
 
 let recorded = 0
 
@@ -121,7 +120,7 @@ test.group('Sweeper | overdue attempts are queued again only when their job is g
   }) => {
     // A queue no worker listens on, so that the jobs stay as the test puts them
     const name = `exo-sweeper-test-${Date.now()}`
-    const connection = app.config.get<object>('queue.defaultConnection')
+    const connection = queueConnection()
     const queue = new Queue(redisQueue(name), { connection })
     cleanup(async () => {
       await queue.obliterate({ force: true })

@@ -6,7 +6,7 @@ import type { TestContext } from '@japa/runner/core'
 import Order from '#models/order'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { runningWorker, startWorker } from '#tests/helpers/worker'
+import { hasBullQueue, runningWorker, startWorker } from '#tests/helpers/worker'
 
 /**
  * A subscription at a loopback receiver that holds the first request it
@@ -47,7 +47,8 @@ test.group('Workers | SIGTERM', (group) => {
   })
 
   test('an idle {$self} exits')
-    .with(['exo:work', 'queue:listen'])
+    // bull-queue's queue:listen exists on AdonisJS 6 only
+    .with(() => (hasBullQueue() ? ['exo:work', 'queue:listen'] : ['exo:work']))
     .run(async ({ assert }, command) => {
       const worker = await startWorker({ exoWork: command === 'exo:work' })
       const { killed } = await worker.stop()

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import app from '@adonisjs/core/services/app'
@@ -10,7 +11,8 @@ import { startWorker } from '#tests/helpers/worker'
 /**
  * A second host app beside this one, sharing its Redis as apps on one
  * machine do: a copy of this app under the package's tmp/ (so its relative
- * paths still reach the package's migrations and node_modules) with its own
+ * paths still reach the package's migrations and node_modules, or it links
+ * the app's own node_modules) with its own
  * package name, APP_KEY and SQLite database, its commands run with `ace`.
  * Removed when the test ends.
  */
@@ -23,6 +25,9 @@ export async function otherApp(packageName: string, cleanup: TestContext['cleanu
     filter: (path) => !/^\/(tmp|node_modules)(\/|$)/.test(path.slice(source.length - 1)),
   })
   await mkdir(new URL('tmp/', root), { recursive: true })
+  // An app with node_modules of its own (tests/v7/suite's copy) lends them to the copy
+  const modules = new URL('node_modules', app.appRoot)
+  if (existsSync(modules)) await symlink(modules, new URL('node_modules', root), 'dir')
   const manifest = new URL('package.json', root)
   const pkg = JSON.parse(await readFile(manifest, 'utf8'))
   await writeFile(manifest, JSON.stringify({ ...pkg, name: packageName }, null, 2))

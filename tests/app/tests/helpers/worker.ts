@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import app from '@adonisjs/core/services/app'
 import exo from 'adonis-exo/services/main'
 import type { ExoEventsList } from 'adonis-exo'
+import env from '#start/env'
 import { eventually } from '#tests/helpers/eventually'
 
 export type Worker = Awaited<ReturnType<typeof startWorker>>
@@ -72,6 +73,21 @@ export async function workerEmitted<Name extends keyof ExoEventsList>(
 }
 
 /**
+ * The Redis of the app's queues, for BullMQ's own clients: bull-queue's
+ * connection (AdonisJS 6), else the QUEUE_REDIS_* config/exo.ts names
+ */
+export function queueConnection() {
+  return app.config.get<{ host: string; port: number; password?: string }>(
+    'queue.defaultConnection',
+    {
+      host: env.get('QUEUE_REDIS_HOST'),
+      port: env.get('QUEUE_REDIS_PORT'),
+      password: env.get('QUEUE_REDIS_PASSWORD'),
+    }
+  )
+}
+
+/**
  * The name Redis (and `queue:listen`) knows a queue of the app by: under
  * the app's namespace.
  */
@@ -80,11 +96,20 @@ export function redisQueue(queue: string) {
 }
 
 /**
- * Starts `node ace queue:listen` in a child process, as a host app runs its
- * workers, and resolves once it listens. By default it takes the Exo queues
- * (the configured one and the notes' own) with the run's environment;
- * `queues` are named as config/exo.ts and the models name them. Given the
- * `root` of another app, it runs that app's worker on `redisQueues`.
+ * Whether the app has bull-queue (AdonisJS 6) and so its `queue:listen`;
+ * on AdonisJS 7 (tests/v7/suite) the workers are `exo:work`'s.
+ */
+export function hasBullQueue() {
+  return app.container.hasBinding('rlanz/queue')
+}
+
+/**
+ * Starts `node ace queue:listen` (`node ace exo:work` without bull-queue) in
+ * a child process, as a host app runs its workers, and resolves once it
+ * listens. By default it takes the Exo queues (the configured one and the
+ * notes' own) with the run's environment; `queues` are named as
+ * config/exo.ts and the models name them. Given the `root` of another app,
+ * it runs that app's worker on `redisQueues`.
  */
 export async function startWorker(
   options: {
@@ -92,16 +117,17 @@ export async function startWorker(
     env?: Record<string, string>
     root?: URL
     redisQueues?: string[]
-    /** `exo:work` (on the app's queues), rather than bull-queue's `queue:listen` */
+    /** `exo:work` (on the app's queues), rather than bull-queue's `queue:listen` (where it has it) */
     exoWork?: boolean
   } = {}
 ) {
   const queues = options.redisQueues ?? options.queues?.map(redisQueue) ?? (await exo.queueNames())
   const root = options.root ?? app.appRoot
   const log = createWriteStream(new URL(`tmp/worker-${process.pid}.log`, root), { flags: 'a' })
-  const command = options.exoWork
-    ? ['exo:work']
-    : ['queue:listen', ...queues.map((name) => `--queue=${name}`)]
+  const command =
+    (options.exoWork ?? !hasBullQueue())
+      ? ['exo:work']
+      : ['queue:listen', ...queues.map((name) => `--queue=${name}`)]
   const child = spawn(process.execPath, ['ace.js', ...command], {
     cwd: fileURLToPath(root),
     env: {
