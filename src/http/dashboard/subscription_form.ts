@@ -124,8 +124,12 @@ export async function validateSubscriptionForm<Output>(
   const problems: Problem[] = []
   const resource = stored?.resource ?? text(body.resource)
   const input = {
-    // Blank when creating, the URL's host names it; an edit cannot blank it
-    name: stored && typeof body.name === 'string' ? body.name : text(body.name),
+    // Blank when creating, the URL's host names it; an edit cannot blank it. A bodyparser
+    // that trims (AdonisJS 7's default) and converts empty strings makes a blank one null.
+    name:
+      stored && (typeof body.name === 'string' || body.name === null)
+        ? (body.name ?? '')
+        : text(body.name),
     description: text(body.description) ?? null,
     url: text(body.url),
     resource,
