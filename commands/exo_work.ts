@@ -13,17 +13,38 @@ export default class ExoWork extends BaseCommand {
   })
   declare concurrency?: number
 
+  @flags.array({
+    description:
+      "Only this one of the app's queues, as config/exo.ts and webhookQueue name it; repeat for several (default: all)",
+  })
+  declare queue?: string[]
+
   async run() {
     const { default: exo } = await import('../services/main.js')
     if (
       this.concurrency !== undefined &&
       (!Number.isInteger(this.concurrency) || this.concurrency < 1)
     ) {
-      this.logger.error('--concurrency must be a whole number above 0')
-      this.exitCode = 1
-      return this.terminate()
+      return this.#fail('--concurrency must be a whole number above 0')
     }
-    const queues = await exo.work({ concurrency: this.concurrency })
-    this.logger.info(`Exo workers listening on ${queues.join(', ')}`)
+    try {
+      const queues = await exo.work({ concurrency: this.concurrency, only: this.queue })
+      this.logger.info(`Exo workers listening on ${queues.join(', ')}`)
+    } catch (error) {
+      if (error.code !== 'E_EXO_UNKNOWN_QUEUE') throw error
+      return this.#fail(error.message)
+    }
+  }
+
+  /**
+   * Ends the command with exit code 1. Ace reads the exit code of a command
+   * that stays alive when the app terminates, and this one terminates
+   * before ace listens for that, so the process is told directly.
+   */
+  #fail(message: string) {
+    this.logger.error(message)
+    this.exitCode = 1
+    process.exitCode = 1
+    return this.terminate()
   }
 }

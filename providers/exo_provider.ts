@@ -73,6 +73,7 @@ export default class ExoProvider {
     const { jsonBodyMiddleware } = await import('../src/http/api/json_body_middleware.js')
     registerApiRoutes(router, config.prefix.api, this.#exoManager)
     framework.exemptFromCsrf(config.prefix.api)
+    framework.answerBadUrlsInJson(config.prefix.api)
     await this.#registerDashboard(router, config.prefix.dashboard, framework)
 
     // Registered before the host's start/kernel.ts adds its own, so it runs first

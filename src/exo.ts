@@ -33,7 +33,7 @@ import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { ResolvedExoConfig, Trigger } from './types.js'
 import type { Framework } from './framework/framework.js'
 import { systemClock, type Clock } from './clock.js'
-import { E_INVALID_CONFIG } from './errors.js'
+import { E_INVALID_CONFIG, E_UNKNOWN_QUEUE } from './errors.js'
 
 const debug = debuglog('adonis-exo')
 
@@ -233,26 +233,41 @@ export class Exo {
   }
 
   /**
-   * The app's queues as Redis names them, the configured one first: what
-   * `node ace queue:listen --queue=` takes to run this app's jobs.
+   * The app's queues, the configured one first, then each resource's
+   * `webhookQueue`.
    */
-  async queueNames(): Promise<string[]> {
+  async queues(): Promise<string[]> {
     const resources = await this.registry.all()
     const queues = [...resources.values()].map(
       (resource) => resource.model.webhookQueue ?? this.config.queue
     )
-    return [...new Set([this.config.queue, ...queues])].map((queue) =>
-      namespacedQueue(this.config.namespace, queue)
-    )
+    return [...new Set([this.config.queue, ...queues])]
   }
 
   /**
-   * Starts workers on the app's queues in this process (`node ace exo:work`),
-   * `concurrency` jobs at once on each, and the sweeper; they stop when the
-   * app terminates. Resolves with the queues once the workers listen.
+   * The app's queues as Redis names them: what
+   * `node ace queue:listen --queue=` takes to run this app's jobs.
    */
-  async work(options: { concurrency?: number } = {}): Promise<string[]> {
-    const queues = await this.queueNames()
+  async queueNames(): Promise<string[]> {
+    const queues = await this.queues()
+    return queues.map((queue) => namespacedQueue(this.config.namespace, queue))
+  }
+
+  /**
+   * Starts workers on the app's queues (or on `only` of them) in this process
+   * (`node ace exo:work`), `concurrency` jobs at once on each, and the
+   * sweeper; they stop when the app terminates. Resolves with the queues, as
+   * Redis names them, once the workers listen.
+   */
+  async work(options: { concurrency?: number; only?: string[] } = {}): Promise<string[]> {
+    const known = await this.queues()
+    const unknown = options.only?.filter((queue) => !known.includes(queue)) ?? []
+    if (unknown.length > 0) {
+      throw new E_UNKNOWN_QUEUE([unknown.join(', '), known.join(', ')])
+    }
+    const queues = (options.only ?? known).map((queue) =>
+      namespacedQueue(this.config.namespace, queue)
+    )
     await this.workers.start(
       queues,
       (job) => runJob(this, job),

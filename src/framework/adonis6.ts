@@ -30,5 +30,7 @@ export function adonis6(app: ApplicationService, encryption: Encryption): Framew
     secrets: encryptionSecrets(encryption),
     flash: sessionFlash,
     exemptFromCsrf: (prefix) => exemptFromCsrf(app, prefix),
+    // AdonisJS 6 hands such a URL to the middleware, where the API's error handling answers it
+    answerBadUrlsInJson: () => {},
   }
 }

@@ -1,6 +1,7 @@
 import { configProvider } from '@adonisjs/core'
 import type { ApplicationService } from '@adonisjs/core/types'
 import { sha256 } from './adonis6.js'
+import { answerBadApiUrlsInJson } from './bad_url.js'
 import { exemptFromCsrf } from './csrf_exemption.js'
 import type { Framework, SecretsCipher } from './framework.js'
 import { sessionFlash } from './session_flash.js'
@@ -59,7 +60,7 @@ async function legacyEncryptor(app: ApplicationService, manager: EncryptionManag
 /**
  * The framework pieces of AdonisJS 7: its `EncryptionManager`, session 8's
  * flash messages, shield 9's CSRF exceptions (the last two as in
- * AdonisJS 6).
+ * AdonisJS 6), and its server's answer to URLs it cannot decode.
  */
 export async function adonis7(
   app: ApplicationService,
@@ -69,5 +70,6 @@ export async function adonis7(
     secrets: managerSecrets(manager, await legacyEncryptor(app, manager)),
     flash: sessionFlash,
     exemptFromCsrf: (prefix) => exemptFromCsrf(app, prefix),
+    answerBadUrlsInJson: (prefix) => answerBadApiUrlsInJson(app, prefix),
   }
 }

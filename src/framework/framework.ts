@@ -38,6 +38,8 @@ export interface Framework {
   flash: FlashMessages
   /** Lets the host's shield skip its CSRF check on the routes under `prefix` */
   exemptFromCsrf(prefix: string): void
+  /** Makes a URL under `prefix` that cannot be decoded a 400 in JSON, as the API's errors are */
+  answerBadUrlsInJson(prefix: string): void
 }
 
 let current: Framework | undefined

@@ -61,6 +61,7 @@ const framework: Framework = {
   secrets,
   flash: { set: noRequest, get: noRequest, outgoing: noRequest },
   exemptFromCsrf: noRequest,
+  answerBadUrlsInJson: noRequest,
 }
 
 const app = new AppFactory().create(new URL('../../', import.meta.url)) as ApplicationService

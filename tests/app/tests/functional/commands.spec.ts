@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { test } from '@japa/runner'
 import type { ApiClient } from '@japa/api-client'
 import app from '@adonisjs/core/services/app'
 import type { BaseCommand } from '@adonisjs/core/ace'
 import ExoToken from 'adonis-exo/commands/exo_token'
 import ExoUser from 'adonis-exo/commands/exo_user'
+import exo from 'adonis-exo/services/main'
 import User from '#models/user'
 import { exoApi } from '#tests/helpers/api'
 import { createUser } from '#tests/helpers/fixtures'
@@ -65,8 +68,7 @@ async function listedToken(address: string, name: string) {
   return row
 }
 
-async function exoTokens() {
-  const exo = await app.container.make('exo.manager')
+function exoTokens() {
   return exo.tokens()
 }
 
@@ -202,5 +204,22 @@ test.group('Commands | exo:user and exo:token', (group) => {
       assert.include(output, `No user has the email "${address}"`)
       assert.notMatch(output, /exo_\S{20,}/)
     }
+  })
+})
+
+test.group('Commands | exo:work', () => {
+  test('--queue of a queue the app does not use exits 1, naming its queues', async ({ assert }) => {
+    const child = spawn(process.execPath, ['ace.js', 'exo:work', '--queue=nope'], {
+      cwd: app.makePath(),
+      env: { ...process.env, NODE_ENV: 'test' },
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    const [code] = await once(child, 'close')
+
+    const queues = await exo.queues()
+    assert.equal(code, 1)
+    assert.include(output, `No such queue of Exo's: nope (its queues: ${queues.join(', ')})`)
   })
 })

@@ -126,7 +126,7 @@ export async function startWorker(
   const log = createWriteStream(new URL(`tmp/worker-${process.pid}.log`, root), { flags: 'a' })
   const command =
     (options.exoWork ?? !hasBullQueue())
-      ? ['exo:work']
+      ? ['exo:work', ...(options.queues ?? []).map((name) => `--queue=${name}`)]
       : ['queue:listen', ...queues.map((name) => `--queue=${name}`)]
   const child = spawn(process.execPath, ['ace.js', ...command], {
     cwd: fileURLToPath(root),

@@ -10,7 +10,7 @@ import { apiPath } from '#tests/helpers/api'
 import { apiUser, attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { createUser } from '#tests/helpers/fixtures'
 import { TEST_HOSTS } from '#tests/helpers/test_hosts'
-import { hasBullQueue, runningWorker, startWorker, type Worker } from '#tests/helpers/worker'
+import { runningWorker, startWorker, type Worker } from '#tests/helpers/worker'
 
 /**
  * Every form of a destination the guard refuses. `PORT` is a trap server
@@ -84,19 +84,14 @@ test.group('Security | SSRF matrix, guard on', (group) => {
     exo.config.delivery.allowPrivateNetworks = false
     const queue = env.get('EXO_QUEUE', 'exo-webhooks')
     await runningWorker.current!.stop()
-    if (hasBullQueue()) {
-      // Notes' attempts go to a worker with the guard on; orders' to one without
-      workers.push(await startWorker({ queues: [queue] }))
-      workers.push(
-        await startWorker({
-          queues: [Note.webhookQueue!],
-          env: { EXO_ALLOW_PRIVATE_NETWORKS: 'false' },
-        })
-      )
-    } else {
-      // exo:work (AdonisJS 7) takes every queue of the app: one worker, the guard on
-      workers.push(await startWorker({ env: { EXO_ALLOW_PRIVATE_NETWORKS: 'false' } }))
-    }
+    // Notes' attempts go to a worker with the guard on; orders' to one without
+    workers.push(await startWorker({ queues: [queue] }))
+    workers.push(
+      await startWorker({
+        queues: [Note.webhookQueue!],
+        env: { EXO_ALLOW_PRIVATE_NETWORKS: 'false' },
+      })
+    )
     return async () => {
       exo.config.delivery.allowPrivateNetworks = true
       await Promise.all(workers.map((worker) => worker.stop()))
@@ -179,8 +174,5 @@ test.group('Security | SSRF matrix, guard on', (group) => {
     assert.equal(first.status, 'failed')
     assert.equal(first.httpStatus, 302)
     assert.equal(first.responseHeaders?.location, 'http://169.254.169.254/latest/meta-data/')
-  }).skip(
-    () => !hasBullQueue(),
-    "it needs a worker of the orders' queue alone, with the guard off: exo:work has no --queue"
-  )
+  })
 })

@@ -2,7 +2,8 @@ import { test } from '@japa/runner'
 import db from '@adonisjs/lucid/services/db'
 import exo from 'adonis-exo/services/main'
 import { createUser } from '#tests/helpers/fixtures'
-import { exoApi, tokenFor } from '#tests/helpers/api'
+import env from '#start/env'
+import { apiPath, exoApi, tokenFor } from '#tests/helpers/api'
 import { apiSubscription, apiUser, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 
 test.group('API | authentication', () => {
@@ -206,4 +207,14 @@ test.group('API | requests from API clients', (group) => {
     assert.match(String(response.header('content-type')), /^application\/json/)
     assert.deepEqual(Object.keys(response.body()), ['message'])
   })
+
+  test('a URL that cannot be decoded is a 4xx in JSON, not the server’s text: {$self}')
+    .with(['/webhooks/%E0%A4%A', '/%ED%A0%80', '/webhooks/1/deliveries/%FF'])
+    .run(async ({ assert }, path) => {
+      // fetch sends the path as written; Japa's client would encode it
+      const response = await fetch(`http://${env.get('HOST')}:${env.get('PORT')}${apiPath(path)}`)
+      assert.oneOf(response.status, [400, 401, 404])
+      assert.match(String(response.headers.get('content-type')), /^application\/json/)
+      assert.deepEqual(Object.keys((await response.json()) as object), ['message'])
+    })
 })
