@@ -88,7 +88,7 @@ expect_in config/mail.ts "smtp"
 expect_in start/env.ts "EXO_REDIS_HOST: Env.schema.string({ format: 'host' })"
 expect_in .env "EXO_REDIS_HOST=127.0.0.1"
 expect_in .env "EXO_ALLOW_PRIVATE_NETWORKS=false"
-for migration in create_exo_tables add_exo_deliveries_job_id create_exo_event_batches; do
+for migration in create_exo_tables add_exo_deliveries_job_id create_exo_event_batches add_exo_subscriptions_filter; do
   ls database/migrations/*_"$migration".ts >/dev/null 2>&1 || fail "configure did not publish the migration $migration"
 done
 [ ! -e config/queue.ts ] || fail "configure wrote a config/queue.ts (bull-queue) on AdonisJS 7"

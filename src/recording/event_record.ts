@@ -102,6 +102,20 @@ export function eventBody(
 }
 
 /**
+ * The body a receiver gets, as a value: what subscription filters read.
+ * Null should the stored data not be JSON.
+ */
+export function eventPayload(
+  event: Pick<EventRecord, 'id' | 'event' | 'resource' | 'data' | 'occurredAt'>
+): unknown {
+  try {
+    return JSON.parse(eventBody(event))
+  } catch {
+    return null
+  }
+}
+
+/**
  * The event as host apps see it in listeners and in `exo.fake()`.
  */
 export function publicEvent(event: EventRecord): ExoEvent {

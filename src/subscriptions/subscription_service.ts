@@ -9,7 +9,9 @@ import { checkDestination, RefusedDestination } from '../delivery/destination_gu
 import { newEventId, preciseTimestamp } from '../recording/event_record.js'
 import type { Outbox } from '../recording/outbox.js'
 import { importDefault } from '../lazy_import.js'
-import { checkHeaderName, invalid, oneOf } from '../http/api/validators.js'
+import { checkHeaderName, invalid, invalidAll, oneOf } from '../http/api/validators.js'
+import type { Filter } from '../filters/filter.js'
+import { filterProblems } from '../filters/filter_validator.js'
 import { dbTime } from '../models/db_time.js'
 import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription, type SubscriptionAuth } from '../models/webhook_subscription.js'
@@ -31,6 +33,8 @@ export interface SubscriptionInput {
   notification_emails?: string[]
   environments?: string[]
   metadata?: Record<string, unknown>
+  /** As the client sent it: checked here */
+  filter?: unknown
   secret?: string
 }
 
@@ -104,6 +108,10 @@ export class SubscriptionService {
     if (input.metadata && JSON.stringify(input.metadata).length > METADATA_LIMIT) {
       invalid('metadata', 'maxSize', 'The metadata must be at most 8 KiB of JSON')
     }
+    if (input.filter !== undefined) {
+      const problems = filterProblems(input.filter)
+      if (problems.length > 0) invalidAll(problems)
+    }
   }
 
   /**
@@ -135,6 +143,7 @@ export class SubscriptionService {
       notificationEmails: input.notification_emails,
       environments: input.environments,
       metadata: input.metadata,
+      filter: input.filter as Filter | null | undefined,
     }
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined) (subscription as any)[key] = value

@@ -210,6 +210,8 @@ const subscriptionFields = {
     .distinct(),
   environments: vine.array(vine.string().trim().regex(ENVIRONMENT)).maxLength(20).distinct(),
   metadata: vine.record(vine.any()).maxLength(50),
+  // Checked by the subscription service, which names the path of each problem
+  filter: vine.any().nullable(),
 }
 
 export const createSubscriptionValidator = compile(
@@ -225,6 +227,7 @@ export const createSubscriptionValidator = compile(
     notification_emails: subscriptionFields.notification_emails.optional(),
     environments: subscriptionFields.environments.optional(),
     metadata: subscriptionFields.metadata.optional(),
+    filter: subscriptionFields.filter.optional(),
     secret: vine.string().regex(SECRET).optional(),
   })
 )
@@ -290,7 +293,12 @@ export const replayValidator = compile(
  * Extra checks a schema cannot express, raised as VineJS raises its own.
  */
 export function invalid(field: string, rule: string, message: string): never {
-  throw new errors.E_VALIDATION_ERROR([{ field, rule, message }])
+  invalidAll([{ field, rule, message }])
+}
+
+/** Like `invalid`, with several problems at once */
+export function invalidAll(problems: { field: string; rule: string; message: string }[]): never {
+  throw new errors.E_VALIDATION_ERROR(problems)
 }
 
 /**

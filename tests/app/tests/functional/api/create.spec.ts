@@ -69,6 +69,7 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
       notification_emails: [],
       environments: [],
       metadata: {},
+      filter: null,
       webhook_version: '1',
       masked_secret: `whsec_****${secret.slice(-4)}`,
       failure_count: 0,
