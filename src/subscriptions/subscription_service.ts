@@ -6,11 +6,11 @@ import { chunks, ROWS_PER_INSERT } from '../batcher.js'
 import type { AttemptLog, ScheduledAttempt } from '../delivery/attempt_log.js'
 import type { Deliverer } from '../delivery/deliverer.js'
 import { checkDestination, RefusedDestination } from '../delivery/destination_guard.js'
-import { newEventId, preciseTimestamp } from '../recording/event_record.js'
+import { eventPayload, newEventId, preciseTimestamp } from '../recording/event_record.js'
 import type { Outbox } from '../recording/outbox.js'
 import { importDefault } from '../lazy_import.js'
 import { checkHeaderName, invalid, invalidAll, oneOf } from '../http/api/validators.js'
-import type { Filter } from '../filters/filter.js'
+import { compileFilter, type Filter } from '../filters/filter.js'
 import { filterProblems } from '../filters/filter_validator.js'
 import { dbTime } from '../models/db_time.js'
 import { WebhookDelivery } from '../models/webhook_delivery.js'
@@ -320,17 +320,20 @@ export class SubscriptionService {
   }
 
   /**
-   * Re-sends the subscription's matching events from a point on, oldest
-   * first. Events are ordered by when they occurred, to the microsecond,
+   * Re-sends the subscription's matching events (its filter included)
+   * from a point on, oldest first. Events are ordered by when they occurred, to the microsecond,
    * then by id: `created_at` keeps whole seconds on some dialects and only
    * narrows the scan.
    */
   async replay(subscription: WebhookSubscription, from: { eventId?: string; since?: string }) {
     const start = await this.#replayStart(subscription, from)
     const client = this.db.connection()
+    const filtered = subscription.filter !== null && subscription.filter !== undefined
     const query = client
       .from('exo_events')
-      .select('id', 'owner_id')
+      .select(
+        ...(filtered ? ['id', 'owner_id', 'event', 'data', 'occurred_at'] : ['id', 'owner_id'])
+      )
       .where('resource', subscription.resource)
       .whereIn('event', subscription.events)
       .where('created_at', '>=', dbTime(client, new Date(start.occurredAt)))
@@ -347,9 +350,28 @@ export class SubscriptionService {
     if (subscription.environments.length > 0) {
       query.whereIn('environment', subscription.environments)
     }
-    const visible = await this.#visibleTo(subscription, await query)
+    const rows = await query
+    const visible = await this.#visibleTo(
+      subscription,
+      filtered ? rows.filter(this.#filterOf(subscription)) : rows
+    )
     await this.#requeue(subscription, visible)
     return visible.length
+  }
+
+  /** Whether an event row gets through the subscription's filter, as in the fan-out */
+  #filterOf(subscription: WebhookSubscription) {
+    const passes = compileFilter(subscription.filter)
+    return (row: Record<string, string>) =>
+      passes(
+        eventPayload({
+          id: row.id,
+          event: row.event as EventRecord['event'],
+          resource: subscription.resource,
+          data: row.data,
+          occurredAt: row.occurred_at,
+        })
+      )
   }
 
   async #visibleTo(

@@ -132,4 +132,23 @@ test.group('API | subscription filters', (group) => {
     assert.lengthOf(attempts, 1, 'only the matching event has an attempt')
     assert.lengthOf(receiver.received, 1, 'and only it reached the receiver')
   }).timeout(30_000)
+
+  test('a replay re-sends only the events the filter lets through', async (context) => {
+    const { assert } = context
+    const { receiver, user, id, api } = await apiSubscribedReceiver(context, {
+      body: { filter: { 'data.status': 'paid' } },
+    })
+    const since = new Date(Date.now() - 5000).toISOString()
+    const paidOrder = await Order.create({ userId: user.id, total: 1, status: 'paid' })
+    const newOrder = await Order.create({ userId: user.id, total: 1, status: 'new' })
+    assert.notInclude(await fannedOutTo(newOrder), id)
+    await receiver.waitFor(1)
+
+    const replay = await api.post(`/webhooks/${id}/replay`).json({ since })
+    replay.assertStatus(202)
+    assert.deepEqual(replay.body(), { queued: 1 })
+    await receiver.waitFor(2)
+    const sent = receiver.received.map((request) => request.json.data.id)
+    assert.deepEqual(sent, [paidOrder.id, paidOrder.id])
+  }).timeout(30_000)
 })
