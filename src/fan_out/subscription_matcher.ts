@@ -108,8 +108,8 @@ function candidateOf(row: Record<string, unknown>): Candidate {
  * Finds the active subscriptions events go to: same resource, the trigger
  * among its events, the app's environment among its environments (none
  * means all), a payload its filter lets through, and an owner allowed to
- * see the record — admins see every
- * record, other users the records they own.
+ * see the record — admins see every record, other users the records they
+ * own.
  *
  * Batches share what they read until a change is announced (every
  * committed change is, see `Exo.subscriptionsChanged`), for a second at
