@@ -2,7 +2,7 @@ import { afterDelete, afterSave, beforeCreate, column } from '@adonisjs/lucid/or
 import type { DateTime } from 'luxon'
 import { announceSubscriptionChange } from '../subscriptions/change_announcement.js'
 import { generateSecret, maskUrlCredentials, secretHint } from '../subscriptions/secrets.js'
-import type { Trigger } from '../types.js'
+import type { EventName } from '../types.js'
 import { encryptedColumn, jsonColumn } from './columns.js'
 import { ExoBaseModel } from './exo_base_model.js'
 
@@ -46,7 +46,7 @@ export class WebhookSubscription extends ExoBaseModel {
   declare resource: string
 
   @column(jsonColumn)
-  declare events: Trigger[]
+  declare events: EventName[]
 
   @column({ consume: (value: unknown) => Boolean(value) })
   declare isActive: boolean

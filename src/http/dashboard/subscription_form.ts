@@ -54,7 +54,7 @@ function headers(value: unknown, problems: Problem[]) {
 
 /**
  * The ticked events of the chosen resource. Without JavaScript the form
- * shows every resource's triggers, so an event ticked under another
+ * shows every resource's events, so an event ticked under another
  * resource is refused rather than silently dropped.
  */
 function events(body: FormBody, resource: unknown, problems: Problem[]) {
@@ -66,7 +66,7 @@ function events(body: FormBody, resource: unknown, problems: Problem[]) {
       problems.push({
         field: 'events',
         rule: 'trigger',
-        message: `The events must be triggers of the ${String(resource)} resource, not of ${other}`,
+        message: `The events must be events of the ${String(resource)} resource, not of ${other}`,
       })
     }
   }
