@@ -36,8 +36,7 @@ function webhooksOf(eventTypes: EventType[]) {
           },
         },
         responses: {
-          '2XX': { description: 'Any 2xx answer acknowledges the event' },
-          '4XX': { description: 'Any other answer is an attempt failed, tried again later' },
+          '2XX': { description: 'Any 2xx answer acknowledges the event; any other is retried' },
         },
       }
       return [key, { post: operation }]
