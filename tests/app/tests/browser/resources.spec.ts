@@ -29,7 +29,8 @@ test.group('Dashboard | resources and views', () => {
     cleanup,
   }) => {
     const { token, page } = await signedInUser(cleanup)
-    const catalog = (await apiGet(client, token, '/event-types')).body.data as any[]
+    const eventTypes = await apiGet(client, token, '/event-types')
+    const catalog = eventTypes.body.data as any[]
     const fromApi = Object.fromEntries(
       catalog.map((type) => [`${type.resource}.${type.event}`, type.schema])
     )
@@ -59,7 +60,8 @@ test.group('Dashboard | resources and views', () => {
       Object.fromEntries(catalog.map((type) => [`${type.resource}.${type.event}`, type.example]))
     )
 
-    const document = (await client.get(apiPath('/openapi.json'))).body()
+    const served = await client.get(apiPath('/openapi.json'))
+    const document = served.body()
     const fromOpenApi = Object.fromEntries(
       Object.entries<any>(document.webhooks).map(([key, item]) => [
         key,
