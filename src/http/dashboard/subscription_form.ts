@@ -66,7 +66,7 @@ function events(body: FormBody, resource: unknown, problems: Problem[]) {
       problems.push({
         field: 'events',
         rule: 'trigger',
-        message: `The events must be events of the ${String(resource)} resource, not of ${other}`,
+        message: `The events must be of the ${String(resource)} resource, not of ${other}`,
       })
     }
   }
