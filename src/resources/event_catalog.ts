@@ -24,9 +24,9 @@ export interface EventType {
 }
 
 const TRIGGER_DESCRIPTIONS: Record<Trigger, (resource: string) => string> = {
-  on_create: (resource) => `A ${resource} was created`,
-  on_update: (resource) => `A ${resource} was changed`,
-  on_delete: (resource) => `A ${resource} was deleted`,
+  on_create: (resource) => `The ${resource} record was created`,
+  on_update: (resource) => `The ${resource} record was changed`,
+  on_delete: (resource) => `The ${resource} record was deleted`,
 }
 
 /** What a trigger's `data` is when its resource gives no `webhookSchema` */
