@@ -3,7 +3,7 @@ import type { DateTime } from 'luxon'
 import { announceSubscriptionChange } from '../subscriptions/change_announcement.js'
 import { generateSecret, maskUrlCredentials, secretHint } from '../subscriptions/secrets.js'
 import type { Filter } from '../filters/filter.js'
-import type { Trigger } from '../types.js'
+import type { EventName } from '../types.js'
 import { encryptedColumn, jsonColumn } from './columns.js'
 import { ExoBaseModel } from './exo_base_model.js'
 
@@ -54,7 +54,7 @@ export class WebhookSubscription extends ExoBaseModel {
   declare resource: string
 
   @column(jsonColumn)
-  declare events: Trigger[]
+  declare events: EventName[]
 
   @column({ consume: (value: unknown) => Boolean(value) })
   declare isActive: boolean

@@ -35,9 +35,13 @@ type ChangedRow = LucidRow & { toWebhookPayload?(): unknown }
  * The event a change of `row` produces, without its `data` yet, and the
  * payload taken at this moment.
  */
-function describeChange(row: ChangedRow, event: EventRecord['event'], environment: string) {
+function describeChange(
+  row: ChangedRow,
+  event: EventRecord['event'],
+  environment: string,
+  payload: unknown = row.toWebhookPayload ? row.toWebhookPayload() : row.serialize()
+) {
   const model = row.constructor as WebhookableModel
-  const payload = row.toWebhookPayload ? row.toWebhookPayload() : row.serialize()
   const owner = model.ownerColumn ? (row as any)[model.ownerColumn] : null
   const record: EventRecord = {
     id: newEventId(),
@@ -52,10 +56,16 @@ function describeChange(row: ChangedRow, event: EventRecord['event'], environmen
 }
 
 /**
- * The event a change of `row` produces, its payload taken at this moment.
+ * The event a change of `row` produces, its payload taken at this moment;
+ * or a domain event of `row`, with `data` when given.
  */
-export function eventFromRow(row: ChangedRow, event: EventRecord['event'], environment: string) {
-  const { record, payload } = describeChange(row, event, environment)
+export function eventFromRow(
+  row: ChangedRow,
+  event: EventRecord['event'],
+  environment: string,
+  data?: unknown
+) {
+  const { record, payload } = describeChange(row, event, environment, data)
   record.data = JSON.stringify(payload ?? null)
   return record
 }
@@ -77,6 +87,11 @@ export function draftFromRow(
 ): EventDraft {
   const { record, payload } = describeChange(row, event, environment)
   return { event: record, data: payloadSnapshot(payload) }
+}
+
+/** A draft of an event whose payload is serialized already */
+export function draftOf(event: EventRecord): EventDraft {
+  return { event, data: () => event.data }
 }
 
 /**

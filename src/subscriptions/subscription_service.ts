@@ -17,7 +17,7 @@ import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription, type SubscriptionAuth } from '../models/webhook_subscription.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { ResourceRegistry } from '../resources/registry.js'
-import type { EventRecord, ResolvedExoConfig, Trigger } from '../types.js'
+import { TRIGGERS, type EventName, type EventRecord, type ResolvedExoConfig } from '../types.js'
 import { generateSecret, secretHint } from './secrets.js'
 
 export interface SubscriptionInput {
@@ -25,7 +25,7 @@ export interface SubscriptionInput {
   description?: string | null
   url?: string
   resource?: string
-  events?: Trigger[]
+  events?: EventName[]
   is_active?: boolean
   headers?: Record<string, string>
   auth?: { type: 'basic' | 'bearer'; username?: string; password?: string; token?: string } | null
@@ -86,9 +86,10 @@ export class SubscriptionService {
       invalid('resource', 'registered', message)
     }
     input.events?.forEach((event, index) => {
-      if (!resource.triggers.includes(event)) {
-        const message = `The events.${index} field must be ${oneOf(resource.triggers)}: the ${resourceName} resource has no ${event} trigger`
-        invalid(`events.${index}`, 'trigger', message)
+      if (!resource.events.includes(event)) {
+        const kind = (TRIGGERS as readonly string[]).includes(event) ? 'trigger' : 'event'
+        const message = `The events.${index} field must be ${oneOf(resource.events)}: the ${resourceName} resource has no ${event} ${kind}`
+        invalid(`events.${index}`, kind, message)
       }
     })
     if (
@@ -152,7 +153,7 @@ export class SubscriptionService {
 
   async create(
     owner: LucidRow,
-    input: SubscriptionInput & { url: string; resource: string; events: Trigger[] }
+    input: SubscriptionInput & { url: string; resource: string; events: EventName[] }
   ) {
     await this.#checkInput(input, input.resource)
     const subscription = new WebhookSubscription()

@@ -34,6 +34,8 @@ const MESSAGES: Record<string, Message> = {
   'events.required': chooseEvents,
   'events.array': (field) => `The ${field} field must be an array of events, such as ["on_create"]`,
   'events.array.minLength': chooseEvents,
+  'events.*.regex': (field) =>
+    `The ${field} field must be an event name: a trigger (${alternatives(TRIGGERS)}) or a domain event of the resource`,
   'auth.object': (field) =>
     `The ${field} field must be {"type": "basic", "username", "password"}, {"type": "bearer", "token"} or null`,
   'auth.type.required': (field) => `The ${field} field must be ${oneOf(AUTH_TYPES)}`,
@@ -125,6 +127,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/
 const HEADER_VALUE = /^[\x20-\x7e]{0,2000}$/
 const SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/
 const ENVIRONMENT = /^[a-z][a-z0-9_-]{0,39}$/i
+const EVENT_NAME = /^[a-z][a-z0-9_.]*$/
 
 const headerName = vine.string().regex(HEADER_NAME)
 const headerValue = vine.string().regex(HEADER_VALUE)
@@ -197,7 +200,12 @@ const subscriptionFields = {
   description: vine.string().trim().maxLength(2000).nullable(),
   url,
   resource: vine.string().trim().maxLength(100),
-  events: vine.array(vine.enum(TRIGGERS)).minLength(1).distinct(),
+  // Which names the resource has is checked by the subscription service
+  events: vine
+    .array(vine.string().maxLength(200).regex(EVENT_NAME))
+    .minLength(1)
+    .maxLength(100)
+    .distinct(),
   is_active: vine.boolean({ strict: true }),
   headers: vine.record(headerValue).maxLength(50),
   auth: auth.nullable(),

@@ -74,7 +74,7 @@ function filter(value: unknown, problems: Problem[]) {
 
 /**
  * The ticked events of the chosen resource. Without JavaScript the form
- * shows every resource's triggers, so an event ticked under another
+ * shows every resource's events, so an event ticked under another
  * resource is refused rather than silently dropped.
  */
 function events(body: FormBody, resource: unknown, problems: Problem[]) {
@@ -86,7 +86,7 @@ function events(body: FormBody, resource: unknown, problems: Problem[]) {
       problems.push({
         field: 'events',
         rule: 'trigger',
-        message: `The events must be triggers of the ${String(resource)} resource, not of ${other}`,
+        message: `The events must be of the ${String(resource)} resource, not of ${other}`,
       })
     }
   }

@@ -162,7 +162,7 @@ test.group('Dashboard | subscriptions', (group) => {
 
     assert.match(
       await page.locator('#events-error').innerText(),
-      /must be triggers of the order resource, not of note/
+      /must be of the order resource, not of note/
     )
     const list = await apiGet(client, token, '/webhooks')
     assert.deepEqual(list.body.data, [])
