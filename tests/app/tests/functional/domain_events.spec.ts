@@ -3,11 +3,12 @@ import { compose } from '@adonisjs/core/helpers'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
 import db from '@adonisjs/lucid/services/db'
 import { Webhook } from 'standardwebhooks'
-import { Webhookable, WebhookEvent } from 'adonis-exo'
+import { Webhookable, WebhookDelivery, WebhookEvent } from 'adonis-exo'
 import exo from 'adonis-exo/services/main'
 import Note from '#models/note'
 import Order from '#models/order'
 import { createUser } from '#tests/helpers/fixtures'
+import { eventually } from '#tests/helpers/eventually'
 import {
   apiSubscribedReceiver,
   completedAttempts,
@@ -24,17 +25,23 @@ class Stray extends compose(BaseModel, Webhookable) {
   declare id: number
 }
 
+/** The stored `order.shipped` events, with their data parsed */
+async function shippedEvents() {
+  const events = await WebhookEvent.query().where('resource', 'order').where('event', 'shipped')
+  return events.map((event) => ({ event, data: JSON.parse(event.data) }))
+}
+
 test.group('Domain events | exo.emit records through the outbox like a save', (group) => {
   group.each.teardown(deleteSubscriptions)
 
-  test('a subscription to ["shipped"] receives exactly the committed emits, signed', async ({
+  test('a subscription to ["shipped"] with a filter receives exactly the committed, matching emits, signed', async ({
     assert,
     client,
     cleanup,
   }) => {
     const { receiver, user, secret, id } = await apiSubscribedReceiver(
       { client, cleanup },
-      { body: { events: ['shipped'] } }
+      { body: { events: ['shipped'], filter: { 'data.total': { $gte: 100 } } } }
     )
     const order = await Order.create({ userId: user.id, total: 100, status: 'new' })
 
@@ -48,17 +55,30 @@ test.group('Domain events | exo.emit records through the outbox like a save', (g
     await exo.emit(rolledBack, 'shipped', { id: rolledBack.id, total: 200 }, { client: trx })
     await trx.rollback()
 
+    // Committed, but below the filter's total
+    const small = await Order.create({ userId: user.id, total: 50, status: 'new' })
+    await exo.emit(small, 'shipped', { id: small.id, total: 50 })
+
     // Outside a transaction: in the outbox once emit resolves
     await exo.emit(order, 'shipped')
-    const stored = await WebhookEvent.query().where('resource', 'order').where('event', 'shipped')
-    assert.isTrue(
-      stored.some(({ data }) => JSON.parse(data).id === order.id && JSON.parse(data).status)
+    const stored = await shippedEvents()
+    assert.isTrue(stored.some(({ data }) => data.id === order.id && data.status))
+    assert.notInclude(
+      stored.map(({ data }) => data.id),
+      rolledBack.id
     )
 
     const attempts = await completedAttempts(id, 2)
     const received = await receiver.waitFor(2)
-    // Whatever else was queued has had its turn by now
-    await new Promise((resolve) => setTimeout(resolve, 300))
+
+    // The filtered-out event was fanned out, and made no attempt
+    const filteredOut = stored.find(({ data }) => data.id === small.id)!.event
+    await eventually(
+      () => WebhookEvent.findOrFail(filteredOut.id),
+      (event) => event.dispatchedAt !== null,
+      { what: 'The fan-out of the filtered-out event' }
+    )
+    assert.lengthOf(await WebhookDelivery.query().where('eventId', filteredOut.id), 0)
     assert.lengthOf(attempts, 2)
     assert.lengthOf(receiver.received, 2)
 
@@ -73,10 +93,6 @@ test.group('Domain events | exo.emit records through the outbox like a save', (g
       { id: order.id, total: 100, carrier: 'UPS' },
       { id: order.id, total: 100, status: 'new', created_at: order.createdAt.toISO() },
     ])
-    assert.notInclude(
-      bodies.map((data) => data.id),
-      rolledBack.id
-    )
   })
 
   test('an undeclared name, or a model that is not registered, is refused', async ({ assert }) => {
