@@ -16,7 +16,17 @@ export { WebhookSubscription } from './src/models/webhook_subscription.js'
 export { WebhookEvent } from './src/models/webhook_event.js'
 export { WebhookDelivery } from './src/models/webhook_delivery.js'
 export { TRIGGERS } from './src/types.js'
-export type { ExoConfig, ResolvedExoConfig, Trigger, Duration } from './src/types.js'
+export type {
+  ExoConfig,
+  ResolvedExoConfig,
+  Trigger,
+  Duration,
+  EventName,
+  DomainEventDeclaration,
+  JsonSchema,
+} from './src/types.js'
+export type { EmitOptions } from './src/resources/model_changes.js'
+export type { EventType } from './src/resources/event_catalog.js'
 export type { EventsFake, EventPredicate, ResourceRef } from './src/testing/events_fake.js'
 export type {
   ExoEvent,

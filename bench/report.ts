@@ -17,6 +17,7 @@ export interface Results {
   throughput?: Figure
   latency?: Figure
   fanout?: Figure
+  fanout_filtered?: Figure
   deliveries_list?: Figure
 }
 
@@ -68,6 +69,12 @@ const KEYS: Record<
     at: 'most',
     bound: 2,
     absolute: (d) => `all 10,000 delivered in ${d.all_delivered_s} s`,
+  },
+  fanout_10k_filtered_s: {
+    scenario: 'fanout_filtered',
+    at: 'most',
+    bound: 2,
+    absolute: (d) => `${d.attempts} of 10,000 matched, all delivered in ${d.all_delivered_s} s`,
   },
   deliveries_list_p95_ms: {
     scenario: 'deliveries_list',

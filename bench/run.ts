@@ -13,7 +13,7 @@
  *   BENCH_ROUNDS        measured rounds per scenario (default 5; saves: three times as many)
  *   BENCH_QUICK=1       a fifth of the default sizes, for trying the bench out
  *   BENCH_ONLY          some of the scenarios, comma-separated: save, transaction,
- *                       throughput, latency, fanout, list (default: all)
+ *                       throughput, latency, fanout, fanout_filtered, list (default: all)
  *   BENCH_PROFILE=1     workers and the API server write CPU profiles to bench/tmp/profiles/
  *   BENCH_PORT          first of two ports to bind (receiver, web server);
  *                       default: free ports
@@ -183,6 +183,14 @@ try {
   if (runs('fanout')) {
     step('Fan-out: one event → 10,000 subscriptions')
     results.fanout = await fanOut(ctx, admin.id, { rounds, subscriptions: 10_000 })
+  }
+  if (runs('fanout_filtered')) {
+    step('Fan-out: one event → 10,000 subscriptions with a filter each, half of them matching')
+    results.fanout_filtered = await fanOut(ctx, admin.id, {
+      rounds,
+      subscriptions: 10_000,
+      filtered: true,
+    })
   }
   if (runs('list')) {
     step('API: the first page of deliveries of a subscription with 100,000 attempts')

@@ -26,3 +26,24 @@ export const E_INVALID_RESOURCE = createError<[model: string, problem: string]>(
   'E_EXO_INVALID_RESOURCE',
   500
 )
+
+/**
+ * Raised by `exo.emit` for a name the record's resource does not declare in
+ * `webhookEvents`, or for a record whose model is not a registered resource.
+ */
+export const E_UNKNOWN_EVENT = createError<[event: string, problem: string]>(
+  'Cannot emit "%s": %s',
+  'E_EXO_UNKNOWN_EVENT',
+  500
+)
+
+/**
+ * Raised in the app's tests when an event's `data` does not match the JSON
+ * Schema its resource declares for it; in production the event is sent and
+ * a warning logged instead.
+ */
+export const E_PAYLOAD_MISMATCH = createError<[event: string, problem: string]>(
+  'The data of "%s" does not match its schema: %s',
+  'E_EXO_PAYLOAD_MISMATCH',
+  500
+)

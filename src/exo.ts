@@ -27,10 +27,12 @@ import { runJob } from './queue/job_handlers.js'
 import { namespacedQueue, PipelineQueue, type RedisConnection } from './queue/pipeline_queue.js'
 import { RunningWorkers, type WorkerSettings } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
-import { ModelChanges } from './resources/model_changes.js'
+import { ModelChanges, type EmitOptions } from './resources/model_changes.js'
+import { PayloadSchemas } from './resources/payload_schemas.js'
 import { ResourceRegistry } from './resources/registry.js'
+import { eventCatalog, type EventType } from './resources/event_catalog.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
-import type { ResolvedExoConfig, Trigger } from './types.js'
+import type { EventName, ResolvedExoConfig, Trigger } from './types.js'
 import type { Framework } from './framework/framework.js'
 import { systemClock, type Clock } from './clock.js'
 import { E_INVALID_CONFIG, E_UNKNOWN_QUEUE } from './errors.js'
@@ -64,6 +66,7 @@ export class Exo {
   readonly plans: DeliveryPlans
   readonly changes: ModelChanges
   #tokens?: Promise<ApiTokens>
+  #eventTypes?: Promise<EventType[]>
   #loginLimiter?: LoginLimiter
   #db: Database
   #redis: RedisConnection
@@ -104,7 +107,8 @@ export class Exo {
       config.delivery.lookup
     )
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
-    this.changes = new ModelChanges(this.registry, planFor, this.recorder, environment)
+    const schemas = new PayloadSchemas(app.inTest, (message) => logger.warn(message))
+    this.changes = new ModelChanges(this.registry, planFor, this.recorder, schemas, environment)
     this.sweeper = new Sweeper(
       db,
       this.outbox,
@@ -294,6 +298,15 @@ export class Exo {
   }
 
   /**
+   * The catalog: every trigger and domain event of every resource, with
+   * its schema and an example payload, built once.
+   */
+  eventTypes(): Promise<EventType[]> {
+    this.#eventTypes ??= this.registry.all().then((resources) => eventCatalog(resources.values()))
+    return this.#eventTypes
+  }
+
+  /**
    * The queue a resource's events and attempts go through.
    */
   queueFor(resourceName: string): Promise<string> {
@@ -305,6 +318,17 @@ export class Exo {
    */
   record(row: LucidRow, trigger: Trigger): void | Promise<void> {
     return this.changes.record(row, trigger)
+  }
+
+  /**
+   * Records the domain event `name` of `record`, declared in its model's
+   * `webhookEvents`, with `data` (by default the record's payload). Made in
+   * a transaction (the record's, or `options.client`), it is sent after
+   * the commit and never after a rollback; otherwise it is durable once
+   * this resolves.
+   */
+  emit(record: LucidRow, name: EventName, data?: unknown, options?: EmitOptions): Promise<void> {
+    return this.changes.emit(record, name, data, options)
   }
 
   /**

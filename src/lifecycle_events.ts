@@ -1,5 +1,5 @@
 import type { EmitterService, EventsList, LoggerService } from '@adonisjs/core/types'
-import type { Trigger } from './types.js'
+import type { EventName } from './types.js'
 
 /**
  * An event as the host app sees it: what receivers get as the body, plus
@@ -8,7 +8,7 @@ import type { Trigger } from './types.js'
 export interface ExoEvent<Data = any> {
   id: string
   resource: string
-  event: Trigger | 'ping'
+  event: EventName | 'ping'
   data: Data
   ownerId: string | null
   environment: string
@@ -23,7 +23,7 @@ export interface AttemptSummary {
   deliveryId: string
   subscriptionId: number
   eventId: string
-  event: Trigger | 'ping'
+  event: EventName | 'ping'
   resource: string
   /** 1 for the first attempt of an event at a subscription */
   attempt: number

@@ -12,6 +12,28 @@ export const TRIGGERS = ['on_create', 'on_update', 'on_delete'] as const
 export type Trigger = (typeof TRIGGERS)[number]
 
 /**
+ * What an event is named: a trigger, or a domain event a resource declares
+ * (`shipped`, `deal.won`).
+ */
+export type EventName = Trigger | (string & {})
+
+/**
+ * A JSON Schema (2020-12, as OpenAPI 3.1 uses) written by the host app.
+ */
+export type JsonSchema = Record<string, unknown>
+
+/**
+ * A domain event a resource declares in `static webhookEvents`.
+ */
+export interface DomainEventDeclaration {
+  description: string
+  /** The JSON Schema of the payload's `data` */
+  schema?: JsonSchema
+  /** A `data` shown in the catalog; by default one generated from `schema` */
+  example?: unknown
+}
+
+/**
  * A number of milliseconds or an expression such as '30s' or '2m'.
  */
 export type Duration = number | string
@@ -25,6 +47,9 @@ export interface WebhookableModel extends LucidModel {
   ownerColumn?: string
   webhookQueue?: string
   webhookBackoff?: Duration[]
+  webhookEvents?: Record<string, DomainEventDeclaration>
+  /** The JSON Schema of the triggers' `data` */
+  webhookSchema?: JsonSchema
 }
 
 /**
@@ -111,12 +136,12 @@ export interface ResolvedExoConfig {
 }
 
 /**
- * One recorded change of a resource, as stored in the outbox and sent to receivers.
+ * One recorded change or domain event of a resource, as stored in the outbox and sent to receivers.
  */
 export interface EventRecord {
   id: string
   resource: string
-  event: Trigger | 'ping'
+  event: EventName | 'ping'
   /** The payload's `data`, already serialized to JSON */
   data: string
   ownerId: string | null

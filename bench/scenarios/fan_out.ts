@@ -18,11 +18,31 @@ async function queuedAttempts(queue: Queue) {
 }
 
 /**
+ * A three-condition filter that the orders the scenario deletes meet when
+ * `matches`, and miss on their total otherwise.
+ */
+function filterOf(matches: boolean) {
+  return {
+    'event': { $in: ['on_delete'] },
+    'data.status': 'fan-out',
+    'data.total': { $gte: matches ? 0 : 1 },
+  }
+}
+
+/** Every other subscription, the first included, matches */
+const matchesAt = (number: number) => number % 2 === 1
+
+/**
  * `subscriptions` active subscriptions to the orders' `on_delete`, owned by
  * an admin: one created through the model, the others copied from its row
- * in bulk.
+ * in bulk; when `filtered`, each with a filter that every other one meets.
  */
-async function seedSubscriptions(ctx: BenchContext, ownerId: number, subscriptions: number) {
+async function seedSubscriptions(
+  ctx: BenchContext,
+  ownerId: number,
+  subscriptions: number,
+  filtered: boolean
+) {
   const { db } = ctx
   const first = await ctx.models.WebhookSubscription.create({
     userId: ownerId,
@@ -30,6 +50,7 @@ async function seedSubscriptions(ctx: BenchContext, ownerId: number, subscriptio
     url: ctx.receiver.url('/held'),
     resource: 'order',
     events: ['on_delete'],
+    filter: filtered ? filterOf(matchesAt(1)) : null,
   })
   const { id, ...row } = await db.from('exo_subscriptions').where('id', first.id).firstOrFail()
   for (let from = 2; from <= subscriptions; from += 1000) {
@@ -37,10 +58,12 @@ async function seedSubscriptions(ctx: BenchContext, ownerId: number, subscriptio
     const copies = Array.from({ length: to - from + 1 }, (_, index) => ({
       ...row,
       name: `Fan-out ${from + index}`,
+      filter: filtered ? JSON.stringify(filterOf(matchesAt(from + index))) : null,
     }))
     await db.table('exo_subscriptions').multiInsert(copies)
   }
   await subscriptionsChanged(ctx)
+  return filtered ? Math.ceil(subscriptions / 2) : subscriptions
 }
 
 async function subscriptionsChanged(ctx: BenchContext) {
@@ -52,26 +75,32 @@ async function subscriptionsChanged(ctx: BenchContext) {
  * One order deleted → `subscriptions` attempts queued: timed from the
  * `delete()` call until every attempt's job is in the queue. The receiver
  * holds the requests meanwhile, then lets them through; the time until the
- * last one arrives is kept too.
+ * last one arrives is kept too. When `filtered`, every subscription has a
+ * filter of three conditions, which half of them let through: half as many
+ * attempts.
  */
 export async function fanOut(
   ctx: BenchContext,
   ownerId: number,
-  { rounds, subscriptions }: { rounds: number; subscriptions: number }
+  {
+    rounds,
+    subscriptions,
+    filtered = false,
+  }: { rounds: number; subscriptions: number; filtered?: boolean }
 ) {
-  await seedSubscriptions(ctx, ownerId, subscriptions)
+  const expected = await seedSubscriptions(ctx, ownerId, subscriptions, filtered)
 
   const timeOne = async () => {
     const order = await ctx.models.Order.create({ userId: ownerId, total: 0, status: 'fan-out' })
     // Its on_create goes to the benchmark's other subscription: out of the way first
     await drained(ctx.exoQueue)
     await ctx.receiver.hold()
-    const { reached } = await ctx.receiver.expect(subscriptions)
+    const { reached } = await ctx.receiver.expect(expected)
     const startedAt = monotonicMs()
     await order.delete()
     await waitUntil(
       'Attempts queued',
-      async () => (await queuedAttempts(ctx.exoQueue)) >= subscriptions,
+      async () => (await queuedAttempts(ctx.exoQueue)) >= expected,
       { intervalMs: 5, timeoutMs: 120_000 }
     )
     const queuedAt = monotonicMs()
@@ -95,6 +124,7 @@ export async function fanOut(
     value: round3(median(results.map((result) => result.queuedS))),
     detail: {
       subscriptions,
+      attempts: expected,
       all_delivered_s: round3(median(results.map((result) => result.deliveredS))),
       rounds: results.map((result) => ({
         queued_s: round3(result.queuedS),

@@ -2,7 +2,7 @@
 ;(function () {
   'use strict'
 
-  // Show only the chosen resource's triggers; hidden groups are disabled so they are not sent.
+  // Show only the chosen resource's events; hidden groups are disabled so they are not sent.
   function showEventsOf(resource) {
     document.querySelectorAll('[data-events-of]').forEach(function (group) {
       var chosen = group.getAttribute('data-events-of') === resource

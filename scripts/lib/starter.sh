@@ -62,7 +62,8 @@ expect_not_in() {
 # Fails unless each of Exo's migrations is in database/migrations
 expect_migrations() {
   local migration
-  for migration in create_exo_tables add_exo_deliveries_job_id create_exo_event_batches; do
+  for migration in create_exo_tables add_exo_deliveries_job_id create_exo_event_batches \
+    add_exo_subscriptions_filter; do
     ls database/migrations/*_"$migration".ts >/dev/null 2>&1 \
       || fail "configure did not publish the migration $migration"
   done

@@ -1,11 +1,16 @@
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { groupBy } from '../batcher.js'
+import { compileFilter, type CompiledFilter } from '../filters/filter.js'
 import { importDefault } from '../lazy_import.js'
 import { WebhookSubscription } from '../models/webhook_subscription.js'
+import { eventPayload } from '../recording/event_record.js'
 import type { EventRecord, ResolvedExoConfig } from '../types.js'
 
-/** What matching reads of an event: not its payload */
-type MatchedEvent = Pick<EventRecord, 'id' | 'resource' | 'event' | 'ownerId' | 'environment'>
+/** What matching reads of an event: its payload only for subscriptions with a filter */
+type MatchedEvent = Pick<
+  EventRecord,
+  'id' | 'resource' | 'event' | 'ownerId' | 'environment' | 'data' | 'occurredAt'
+>
 
 /** A subscription that may match an event, as matching reads it, and as it is sent */
 export interface Candidate {
@@ -13,6 +18,8 @@ export interface Candidate {
   userId: string
   events: string[]
   environments: string[]
+  /** Whether an event's payload gets through its filter */
+  filter: CompiledFilter | null
   /** Loaded once, however many events it gets: its secrets decrypt on load */
   subscription(): WebhookSubscription
 }
@@ -75,6 +82,16 @@ function parseList(value: unknown): string[] {
   return typeof value === 'string' ? JSON.parse(value) : ((value as string[] | null) ?? [])
 }
 
+/** A stored filter, compiled once per read; none is null, unreadable JSON lets nothing through */
+function filterOf(value: unknown): CompiledFilter | null {
+  if (value === null || value === undefined) return null
+  try {
+    return compileFilter(typeof value === 'string' ? JSON.parse(value) : value)
+  } catch {
+    return () => false
+  }
+}
+
 function candidateOf(row: Record<string, unknown>): Candidate {
   let subscription: WebhookSubscription | undefined
   return {
@@ -82,6 +99,7 @@ function candidateOf(row: Record<string, unknown>): Candidate {
     userId: String(row.user_id),
     events: parseList(row.events),
     environments: parseList(row.environments),
+    filter: filterOf(row.filter),
     subscription: () => (subscription ??= WebhookSubscription.$createFromAdapterResult(row)!),
   }
 }
@@ -89,8 +107,9 @@ function candidateOf(row: Record<string, unknown>): Candidate {
 /**
  * Finds the active subscriptions events go to: same resource, the trigger
  * among its events, the app's environment among its environments (none
- * means all), and an owner allowed to see the record — admins see every
- * record, other users the records they own.
+ * means all), a payload its filter lets through, and an owner allowed to
+ * see the record — admins see every record, other users the records they
+ * own.
  *
  * Batches share what they read until a change is announced (every
  * committed change is, see `Exo.subscriptionsChanged`), for a second at
@@ -121,6 +140,8 @@ export class SubscriptionMatcher {
     )
     const candidatesOf = new Map<MatchedEvent, Candidate[]>()
     for (const event of events) {
+      let payload: unknown
+      const passes = (filter: CompiledFilter) => filter((payload ??= eventPayload(event)))
       candidatesOf.set(
         event,
         byResource
@@ -129,7 +150,8 @@ export class SubscriptionMatcher {
             (candidate) =>
               candidate.events.includes(event.event) &&
               (candidate.environments.length === 0 ||
-                candidate.environments.includes(event.environment))
+                candidate.environments.includes(event.environment)) &&
+              (candidate.filter === null || passes(candidate.filter))
           )
       )
     }

@@ -2,7 +2,8 @@ import { afterDelete, afterSave, beforeCreate, column } from '@adonisjs/lucid/or
 import type { DateTime } from 'luxon'
 import { announceSubscriptionChange } from '../subscriptions/change_announcement.js'
 import { generateSecret, maskUrlCredentials, secretHint } from '../subscriptions/secrets.js'
-import type { Trigger } from '../types.js'
+import type { Filter } from '../filters/filter.js'
+import type { EventName } from '../types.js'
 import { encryptedColumn, jsonColumn } from './columns.js'
 import { ExoBaseModel } from './exo_base_model.js'
 
@@ -19,7 +20,14 @@ export interface SecretHeader {
  * with fast-deep-equal, which calls a `toString` or `valueOf` key as a method
  * and takes an `isDirty` key for its own flag: these compare as JSON text.
  */
-const JSON_ATTRIBUTES = ['events', 'headers', 'notificationEmails', 'environments', 'metadata']
+const JSON_ATTRIBUTES = [
+  'events',
+  'headers',
+  'notificationEmails',
+  'environments',
+  'metadata',
+  'filter',
+]
 
 /**
  * An endpoint that receives the events of one resource.
@@ -46,7 +54,7 @@ export class WebhookSubscription extends ExoBaseModel {
   declare resource: string
 
   @column(jsonColumn)
-  declare events: Trigger[]
+  declare events: EventName[]
 
   @column({ consume: (value: unknown) => Boolean(value) })
   declare isActive: boolean
@@ -68,6 +76,10 @@ export class WebhookSubscription extends ExoBaseModel {
 
   @column(jsonColumn)
   declare metadata: Record<string, unknown>
+
+  /** Conditions on the payload an event must meet to be sent here; null sends every event */
+  @column(jsonColumn)
+  declare filter: Filter | null
 
   @column()
   declare webhookVersion: string
@@ -144,6 +156,7 @@ export class WebhookSubscription extends ExoBaseModel {
     subscription.notificationEmails ??= []
     subscription.environments ??= []
     subscription.metadata ??= {}
+    subscription.filter ??= null
   }
 
   @afterSave()

@@ -35,9 +35,13 @@ type ChangedRow = LucidRow & { toWebhookPayload?(): unknown }
  * The event a change of `row` produces, without its `data` yet, and the
  * payload taken at this moment.
  */
-function describeChange(row: ChangedRow, event: EventRecord['event'], environment: string) {
+function describeChange(
+  row: ChangedRow,
+  event: EventRecord['event'],
+  environment: string,
+  payload: unknown = row.toWebhookPayload ? row.toWebhookPayload() : row.serialize()
+) {
   const model = row.constructor as WebhookableModel
-  const payload = row.toWebhookPayload ? row.toWebhookPayload() : row.serialize()
   const owner = model.ownerColumn ? (row as any)[model.ownerColumn] : null
   const record: EventRecord = {
     id: newEventId(),
@@ -52,10 +56,16 @@ function describeChange(row: ChangedRow, event: EventRecord['event'], environmen
 }
 
 /**
- * The event a change of `row` produces, its payload taken at this moment.
+ * The event a change of `row` produces, its payload taken at this moment;
+ * or a domain event of `row`, with `data` when given.
  */
-export function eventFromRow(row: ChangedRow, event: EventRecord['event'], environment: string) {
-  const { record, payload } = describeChange(row, event, environment)
+export function eventFromRow(
+  row: ChangedRow,
+  event: EventRecord['event'],
+  environment: string,
+  data?: unknown
+) {
+  const { record, payload } = describeChange(row, event, environment, data)
   record.data = JSON.stringify(payload ?? null)
   return record
 }
@@ -79,6 +89,11 @@ export function draftFromRow(
   return { event: record, data: payloadSnapshot(payload) }
 }
 
+/** A draft of an event whose payload is serialized already */
+export function draftOf(event: EventRecord): EventDraft {
+  return { event, data: () => event.data }
+}
+
 /**
  * The draft's event with its payload serialized.
  */
@@ -99,6 +114,20 @@ export function eventBody(
     `"resource":${JSON.stringify(event.resource)},"data":${event.data},` +
     `"timestamp":${JSON.stringify(event.occurredAt)}}`
   )
+}
+
+/**
+ * The body a receiver gets, as a value: what subscription filters read.
+ * Null should the stored data not be JSON.
+ */
+export function eventPayload(
+  event: Pick<EventRecord, 'id' | 'event' | 'resource' | 'data' | 'occurredAt'>
+): unknown {
+  try {
+    return JSON.parse(eventBody(event))
+  } catch {
+    return null
+  }
 }
 
 /**

@@ -62,6 +62,16 @@ export class OutboxWriter {
     this.#inFlight.add(work)
   }
 
+  /**
+   * Writes one event now, resolving once the outbox or a fan-out job holds
+   * it; rejects, leaving nothing to retry, when neither takes it.
+   */
+  writeNow(pending: PendingEvent): Promise<void> {
+    const work = this.#write(pending)
+    this.#inFlight.add(work)
+    return work
+  }
+
   async #write(pending: PendingEvent) {
     const [inserted, queued] = await Promise.allSettled([
       this.#rows.add(pending.event),

@@ -4,7 +4,8 @@ const UNSAFE = Symbol('unsafe')
 /** Deeper payloads are serialized at once (this also ends a cycle) */
 const MAX_DEPTH = 16
 
-function isPlainObject(value: object) {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false
   const prototype = Object.getPrototypeOf(value)
   return prototype === Object.prototype || prototype === null
 }

@@ -46,7 +46,8 @@ function batchesOf(buffered: BufferedEvent[]): QueuedBatch[] {
  *   transaction commits, as one row per fan-out job, then queued after the
  *   commit; their payloads are serialized at the commit too, one after the other;
  * - otherwise handed to the outbox writer, which writes them behind the save
- *   (the row is already committed, so waiting would make it no more atomic).
+ *   (the row is already committed, so waiting would make it no more atomic),
+ *   or, for `exo.emit`, before the emit resolves.
  * Once an event is durable, `exo:event:recorded` is emitted.
  */
 export class EventRecorder {
@@ -67,6 +68,14 @@ export class EventRecorder {
    */
   record(event: EventRecord, queue: string) {
     this.#writer.write({ event, queue })
+  }
+
+  /**
+   * Records an event made outside a transaction, resolving once it is
+   * durable (`exo.emit`, whose caller waits for it, unlike a save's hook).
+   */
+  recordNow(event: EventRecord, queue: string): Promise<void> {
+    return this.#writer.writeNow({ event, queue })
   }
 
   /**

@@ -1,14 +1,66 @@
 import { E_INVALID_RESOURCE } from '../errors.js'
 import { importDefault } from '../lazy_import.js'
 import { toMilliseconds } from '../define_config.js'
-import { TRIGGERS, type LazyImport, type Trigger, type WebhookableModel } from '../types.js'
+import { isPlainObject } from '../recording/payload_snapshot.js'
+import { schemaProblem } from './json_schema.js'
+import {
+  TRIGGERS,
+  type DomainEventDeclaration,
+  type EventName,
+  type JsonSchema,
+  type LazyImport,
+  type Trigger,
+  type WebhookableModel,
+} from '../types.js'
 
 export interface Resource {
   name: string
   triggers: readonly Trigger[]
+  /** The domain events of `static webhookEvents`, by name */
+  domainEvents: ReadonlyMap<string, DomainEventDeclaration>
+  /** What a subscription may list: the triggers, then the domain events */
+  events: readonly EventName[]
+  /** The JSON Schema of the triggers' `data`, when the model gives one */
+  triggerSchema?: JsonSchema
   model: WebhookableModel
   /** The model's own backoff schedule, in milliseconds */
   backoff?: number[]
+}
+
+const EVENT_NAME = /^[a-z][a-z0-9_]{0,49}(\.[a-z][a-z0-9_]{0,49}){0,3}$/
+
+function checkSchema(name: string, where: string, schema: unknown) {
+  if (schema === undefined) return
+  const problem = isPlainObject(schema) ? schemaProblem(schema) : 'it is not an object'
+  if (problem) {
+    throw new E_INVALID_RESOURCE([name, `${where} must be a JSON Schema (2020-12): ${problem}`])
+  }
+}
+
+function domainEventsOf(name: string, model: WebhookableModel) {
+  const declared = model.webhookEvents ?? {}
+  if (!isPlainObject(declared)) {
+    throw new E_INVALID_RESOURCE([name, 'webhookEvents must be an object of event declarations'])
+  }
+  const events = new Map<string, DomainEventDeclaration>()
+  for (const [event, declaration] of Object.entries(declared)) {
+    const where = `webhookEvents.${event}`
+    if (!EVENT_NAME.test(event)) {
+      throw new E_INVALID_RESOURCE([
+        name,
+        `${where}: an event name must be lowercase, such as "shipped" or "deal.won"`,
+      ])
+    }
+    if ((TRIGGERS as readonly string[]).includes(event) || event === 'ping') {
+      throw new E_INVALID_RESOURCE([name, `${where}: "${event}" is reserved`])
+    }
+    if (!isPlainObject(declaration) || typeof declaration.description !== 'string') {
+      throw new E_INVALID_RESOURCE([name, `${where} must be { description: string, schema? }`])
+    }
+    checkSchema(name, `${where}.schema`, declaration.schema)
+    events.set(event, declaration)
+  }
+  return events
 }
 
 function describe(model: WebhookableModel): Resource {
@@ -29,7 +81,18 @@ function describe(model: WebhookableModel): Resource {
   if (backoff?.length === 0) {
     throw new E_INVALID_RESOURCE([name, 'webhookBackoff must have at least one step'])
   }
-  return { name, triggers: [...new Set(triggers)], model, backoff }
+  checkSchema(name, 'webhookSchema', model.webhookSchema)
+  const domainEvents = domainEventsOf(name, model)
+  const uniqueTriggers = [...new Set(triggers)]
+  return {
+    name,
+    triggers: uniqueTriggers,
+    domainEvents,
+    events: [...uniqueTriggers, ...domainEvents.keys()],
+    triggerSchema: model.webhookSchema,
+    model,
+    backoff,
+  }
 }
 
 /**

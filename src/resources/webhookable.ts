@@ -2,7 +2,7 @@ import type { NormalizeConstructor } from '@adonisjs/core/types/helpers'
 import type { BaseModel } from '@adonisjs/lucid/orm'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import type { Exo } from '../exo.js'
-import type { Duration, Trigger } from '../types.js'
+import type { DomainEventDeclaration, Duration, JsonSchema, Trigger } from '../types.js'
 
 /**
  * Keys changed by the save in progress, taken in the before-update hook
@@ -43,6 +43,12 @@ export function Webhookable<Model extends NormalizeConstructor<typeof BaseModel>
 
     /** Backoff schedule of this resource's attempts, when not the configured one */
     declare static webhookBackoff?: Duration[]
+
+    /** The domain events the app emits with `exo.emit`, by name */
+    declare static webhookEvents?: Record<string, DomainEventDeclaration>
+
+    /** The JSON Schema of the triggers' `data` */
+    declare static webhookSchema?: JsonSchema
 
     static triggers(): readonly Trigger[] {
       return []

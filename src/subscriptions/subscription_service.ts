@@ -6,16 +6,18 @@ import { chunks, ROWS_PER_INSERT } from '../batcher.js'
 import type { AttemptLog, ScheduledAttempt } from '../delivery/attempt_log.js'
 import type { Deliverer } from '../delivery/deliverer.js'
 import { checkDestination, RefusedDestination } from '../delivery/destination_guard.js'
-import { newEventId, preciseTimestamp } from '../recording/event_record.js'
+import { eventPayload, newEventId, preciseTimestamp } from '../recording/event_record.js'
 import type { Outbox } from '../recording/outbox.js'
 import { importDefault } from '../lazy_import.js'
-import { checkHeaderName, invalid, oneOf } from '../http/api/validators.js'
+import { checkHeaderName, invalid, invalidAll, oneOf } from '../http/api/validators.js'
+import { compileFilter, type Filter } from '../filters/filter.js'
+import { filterProblems } from '../filters/filter_validator.js'
 import { dbTime } from '../models/db_time.js'
 import { WebhookDelivery } from '../models/webhook_delivery.js'
 import { WebhookSubscription, type SubscriptionAuth } from '../models/webhook_subscription.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { ResourceRegistry } from '../resources/registry.js'
-import type { EventRecord, ResolvedExoConfig, Trigger } from '../types.js'
+import { TRIGGERS, type EventName, type EventRecord, type ResolvedExoConfig } from '../types.js'
 import { generateSecret, secretHint } from './secrets.js'
 
 export interface SubscriptionInput {
@@ -23,7 +25,7 @@ export interface SubscriptionInput {
   description?: string | null
   url?: string
   resource?: string
-  events?: Trigger[]
+  events?: EventName[]
   is_active?: boolean
   headers?: Record<string, string>
   auth?: { type: 'basic' | 'bearer'; username?: string; password?: string; token?: string } | null
@@ -31,6 +33,8 @@ export interface SubscriptionInput {
   notification_emails?: string[]
   environments?: string[]
   metadata?: Record<string, unknown>
+  /** As the client sent it: checked here */
+  filter?: unknown
   secret?: string
 }
 
@@ -82,9 +86,10 @@ export class SubscriptionService {
       invalid('resource', 'registered', message)
     }
     input.events?.forEach((event, index) => {
-      if (!resource.triggers.includes(event)) {
-        const message = `The events.${index} field must be ${oneOf(resource.triggers)}: the ${resourceName} resource has no ${event} trigger`
-        invalid(`events.${index}`, 'trigger', message)
+      if (!resource.events.includes(event)) {
+        const kind = (TRIGGERS as readonly string[]).includes(event) ? 'trigger' : 'event'
+        const message = `The events.${index} field must be ${oneOf(resource.events)}: the ${resourceName} resource has no ${event} ${kind}`
+        invalid(`events.${index}`, kind, message)
       }
     })
     if (
@@ -103,6 +108,10 @@ export class SubscriptionService {
     if (input.secret_header) checkHeaderName('secret_header.name', input.secret_header.name)
     if (input.metadata && JSON.stringify(input.metadata).length > METADATA_LIMIT) {
       invalid('metadata', 'maxSize', 'The metadata must be at most 8 KiB of JSON')
+    }
+    if (input.filter !== undefined) {
+      const problems = filterProblems(input.filter)
+      if (problems.length > 0) invalidAll(problems)
     }
   }
 
@@ -135,6 +144,7 @@ export class SubscriptionService {
       notificationEmails: input.notification_emails,
       environments: input.environments,
       metadata: input.metadata,
+      filter: input.filter as Filter | null | undefined,
     }
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined) (subscription as any)[key] = value
@@ -143,7 +153,7 @@ export class SubscriptionService {
 
   async create(
     owner: LucidRow,
-    input: SubscriptionInput & { url: string; resource: string; events: Trigger[] }
+    input: SubscriptionInput & { url: string; resource: string; events: EventName[] }
   ) {
     await this.#checkInput(input, input.resource)
     const subscription = new WebhookSubscription()
@@ -311,17 +321,20 @@ export class SubscriptionService {
   }
 
   /**
-   * Re-sends the subscription's matching events from a point on, oldest
-   * first. Events are ordered by when they occurred, to the microsecond,
+   * Re-sends the subscription's matching events (its filter included)
+   * from a point on, oldest first. Events are ordered by when they occurred, to the microsecond,
    * then by id: `created_at` keeps whole seconds on some dialects and only
    * narrows the scan.
    */
   async replay(subscription: WebhookSubscription, from: { eventId?: string; since?: string }) {
     const start = await this.#replayStart(subscription, from)
     const client = this.db.connection()
+    const filtered = subscription.filter !== null && subscription.filter !== undefined
     const query = client
       .from('exo_events')
-      .select('id', 'owner_id')
+      .select(
+        ...(filtered ? ['id', 'owner_id', 'event', 'data', 'occurred_at'] : ['id', 'owner_id'])
+      )
       .where('resource', subscription.resource)
       .whereIn('event', subscription.events)
       .where('created_at', '>=', dbTime(client, new Date(start.occurredAt)))
@@ -338,9 +351,28 @@ export class SubscriptionService {
     if (subscription.environments.length > 0) {
       query.whereIn('environment', subscription.environments)
     }
-    const visible = await this.#visibleTo(subscription, await query)
+    const rows = await query
+    const visible = await this.#visibleTo(
+      subscription,
+      filtered ? rows.filter(this.#filterOf(subscription)) : rows
+    )
     await this.#requeue(subscription, visible)
     return visible.length
+  }
+
+  /** Whether an event row gets through the subscription's filter, as in the fan-out */
+  #filterOf(subscription: WebhookSubscription) {
+    const passes = compileFilter(subscription.filter)
+    return (row: Record<string, string>) =>
+      passes(
+        eventPayload({
+          id: row.id,
+          event: row.event as EventRecord['event'],
+          resource: subscription.resource,
+          data: row.data,
+          occurredAt: row.occurred_at,
+        })
+      )
   }
 
   async #visibleTo(

@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { ExoEvent } from '../lifecycle_events.js'
-import type { EventRecord, Trigger } from '../types.js'
+import type { EventName, EventRecord } from '../types.js'
 import { publicEvent } from '../recording/event_record.js'
 
 /** A resource's name, or the model class that declares it */
@@ -24,6 +24,7 @@ function plural(count: number) {
 
 /**
  * What `exo.fake()` returns: it keeps the events the app's models produce
+ * (their triggers, and the domain events of `exo.emit`)
  * instead of recording them, so nothing is written to the outbox or queued.
  * Inside a transaction an event is kept when the transaction commits, as a
  * real run would send it; a rollback keeps nothing.
@@ -46,44 +47,48 @@ export class EventsFake {
 
   /**
    * The events dispatched so far, oldest first; those of one resource and
-   * trigger when given.
+   * event (a trigger or a domain event) when given.
    */
-  dispatched(resource?: ResourceRef, trigger?: Trigger, predicate?: EventPredicate): ExoEvent[] {
+  dispatched(
+    resource?: ResourceRef,
+    eventName?: EventName,
+    predicate?: EventPredicate
+  ): ExoEvent[] {
     const name = resource === undefined ? undefined : resourceName(resource)
     return this.#dispatched.filter(
       (event) =>
         (name === undefined || event.resource === name) &&
-        (trigger === undefined || event.event === trigger) &&
+        (eventName === undefined || event.event === eventName) &&
         (predicate === undefined || predicate(event))
     )
   }
 
   /**
-   * Fails unless an event of `resource` and `trigger` (matching `predicate`)
-   * was dispatched.
+   * Fails unless an event of `resource` and `eventName` (matching
+   * `predicate`) was dispatched.
    */
-  assertDispatched(resource: ResourceRef, trigger: Trigger, predicate?: EventPredicate) {
-    if (this.dispatched(resource, trigger, predicate).length > 0) return
-    const what = `event "${resourceName(resource)}" "${trigger}"`
+  assertDispatched(resource: ResourceRef, eventName: EventName, predicate?: EventPredicate) {
+    if (this.dispatched(resource, eventName, predicate).length > 0) return
+    const what = `event "${resourceName(resource)}" "${eventName}"`
     throw new AssertionError({
       message: predicate
         ? `Expected ${what} matching the predicate to be dispatched; ` +
-          `those dispatched: ${describe(this.dispatched(resource, trigger))}`
+          `those dispatched: ${describe(this.dispatched(resource, eventName))}`
         : `Expected ${what} to be dispatched; dispatched: ${describe(this.#dispatched)}`,
       stackStartFn: this.assertDispatched,
     })
   }
 
   /**
-   * Fails when an event of `resource` and `trigger` (matching `predicate`)
+   * Fails when an event of `resource` and `eventName` (matching `predicate`)
    * was dispatched.
    */
-  assertNotDispatched(resource: ResourceRef, trigger: Trigger, predicate?: EventPredicate) {
-    const found = this.dispatched(resource, trigger, predicate)
+  assertNotDispatched(resource: ResourceRef, eventName: EventName, predicate?: EventPredicate) {
+    const found = this.dispatched(resource, eventName, predicate)
     if (found.length === 0) return
     throw new AssertionError({
       message:
-        `Expected event "${resourceName(resource)}" "${trigger}"` +
+        `Expected event "${resourceName(resource)}" "${eventName}"` +
         `${predicate ? ' matching the predicate' : ''} not to be dispatched; ` +
         `dispatched: ${describe(found)}`,
       stackStartFn: this.assertNotDispatched,
@@ -92,11 +97,11 @@ export class EventsFake {
 
   /**
    * Fails unless `count` events were dispatched in all, or `count` events of
-   * `resource` and `trigger`.
+   * `resource` and `eventName`.
    */
   assertDispatchedCount(count: number): void
-  assertDispatchedCount(resource: ResourceRef, trigger: Trigger, count: number): void
-  assertDispatchedCount(...args: [number] | [ResourceRef, Trigger, number]) {
+  assertDispatchedCount(resource: ResourceRef, eventName: EventName, count: number): void
+  assertDispatchedCount(...args: [number] | [ResourceRef, EventName, number]) {
     const [events, expected, what] =
       args.length === 1
         ? [this.#dispatched, args[0], '']

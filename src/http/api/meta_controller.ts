@@ -19,12 +19,20 @@ export default class MetaController {
   async resources() {
     const resources = await this.exo.registry.all()
     return {
-      data: [...resources.values()].map(({ name, triggers }) => ({ name, triggers })),
+      data: [...resources.values()].map(({ name, triggers, events }) => ({
+        name,
+        triggers,
+        events,
+      })),
     }
   }
 
+  async eventTypes() {
+    return { data: await this.exo.eventTypes() }
+  }
+
   async openapi() {
-    return openApiDocument(this.exo.config.prefix.api)
+    return openApiDocument(this.exo.config.prefix.api, await this.exo.eventTypes())
   }
 
   async notFound(ctx: HttpContext) {

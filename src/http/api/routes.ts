@@ -16,6 +16,7 @@ export function registerApiRoutes(router: Router, prefix: string, exo: () => Pro
       router.get('/openapi.json', apiAction(Meta, 'openapi', { authenticate: false }))
       router.get('/whoami', apiAction(Meta, 'whoami'))
       router.get('/resources', apiAction(Meta, 'resources'))
+      router.get('/event-types', apiAction(Meta, 'eventTypes'))
 
       router
         .group(() => {

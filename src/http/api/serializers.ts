@@ -29,6 +29,7 @@ export function serializeSubscription(subscription: WebhookSubscription) {
     notification_emails: subscription.notificationEmails,
     environments: subscription.environments,
     metadata: subscription.metadata,
+    filter: subscription.filter ?? null,
     webhook_version: subscription.webhookVersion,
     masked_secret: maskSecret(subscription.secretHint),
     failure_count: Number(subscription.failureCount),

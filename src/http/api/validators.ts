@@ -34,6 +34,8 @@ const MESSAGES: Record<string, Message> = {
   'events.required': chooseEvents,
   'events.array': (field) => `The ${field} field must be an array of events, such as ["on_create"]`,
   'events.array.minLength': chooseEvents,
+  'events.*.regex': (field) =>
+    `The ${field} field must be an event name: a trigger (${alternatives(TRIGGERS)}) or a domain event of the resource`,
   'auth.object': (field) =>
     `The ${field} field must be {"type": "basic", "username", "password"}, {"type": "bearer", "token"} or null`,
   'auth.type.required': (field) => `The ${field} field must be ${oneOf(AUTH_TYPES)}`,
@@ -125,6 +127,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$/
 const HEADER_VALUE = /^[\x20-\x7e]{0,2000}$/
 const SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/
 const ENVIRONMENT = /^[a-z][a-z0-9_-]{0,39}$/i
+const EVENT_NAME = /^[a-z][a-z0-9_.]*$/
 
 const headerName = vine.string().regex(HEADER_NAME)
 const headerValue = vine.string().regex(HEADER_VALUE)
@@ -197,7 +200,12 @@ const subscriptionFields = {
   description: vine.string().trim().maxLength(2000).nullable(),
   url,
   resource: vine.string().trim().maxLength(100),
-  events: vine.array(vine.enum(TRIGGERS)).minLength(1).distinct(),
+  // Which names the resource has is checked by the subscription service
+  events: vine
+    .array(vine.string().maxLength(200).regex(EVENT_NAME))
+    .minLength(1)
+    .maxLength(100)
+    .distinct(),
   is_active: vine.boolean({ strict: true }),
   headers: vine.record(headerValue).maxLength(50),
   auth: auth.nullable(),
@@ -210,6 +218,8 @@ const subscriptionFields = {
     .distinct(),
   environments: vine.array(vine.string().trim().regex(ENVIRONMENT)).maxLength(20).distinct(),
   metadata: vine.record(vine.any()).maxLength(50),
+  // Checked by the subscription service, which names the path of each problem
+  filter: vine.any().nullable(),
 }
 
 export const createSubscriptionValidator = compile(
@@ -225,6 +235,7 @@ export const createSubscriptionValidator = compile(
     notification_emails: subscriptionFields.notification_emails.optional(),
     environments: subscriptionFields.environments.optional(),
     metadata: subscriptionFields.metadata.optional(),
+    filter: subscriptionFields.filter.optional(),
     secret: vine.string().regex(SECRET).optional(),
   })
 )
@@ -290,7 +301,12 @@ export const replayValidator = compile(
  * Extra checks a schema cannot express, raised as VineJS raises its own.
  */
 export function invalid(field: string, rule: string, message: string): never {
-  throw new errors.E_VALIDATION_ERROR([{ field, rule, message }])
+  invalidAll([{ field, rule, message }])
+}
+
+/** Like `invalid`, with several problems at once */
+export function invalidAll(problems: { field: string; rule: string; message: string }[]): never {
+  throw new errors.E_VALIDATION_ERROR(problems)
 }
 
 /**

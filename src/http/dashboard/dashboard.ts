@@ -45,6 +45,7 @@ export class Dashboard {
       formatTime,
       relativeTime,
       prettyJson,
+      filterText,
       headerLines,
     })
   }
@@ -91,6 +92,11 @@ export function prettyJson(value: string | null | undefined) {
   } catch {
     return value
   }
+}
+
+/** A subscription's filter as the form and its page show it: indented JSON, blank when none */
+export function filterText(filter: unknown) {
+  return filter === null || filter === undefined ? '' : JSON.stringify(filter, null, 2)
 }
 
 export function headerLines(headers: Record<string, string>) {

@@ -5,8 +5,9 @@ import { currentUserId } from '../api/api_context.js'
 import type { Dashboard } from './dashboard.js'
 
 /**
- * Every registered resource: its triggers, whose records it delivers, and
- * how many of the user's subscriptions listen to it.
+ * Every registered resource: its triggers and domain events, each with the
+ * schema of its data and an example payload (from the event catalog), whose
+ * records it delivers, and how many of the user's subscriptions listen to it.
  */
 export default class ResourcesController {
   constructor(
@@ -16,6 +17,7 @@ export default class ResourcesController {
 
   async index(ctx: HttpContext) {
     const resources = await this.exo.registry.all()
+    const eventTypes = await this.exo.eventTypes()
     const counts = await WebhookSubscription.query()
       .where('user_id', currentUserId(ctx))
       .select('resource')
@@ -27,6 +29,14 @@ export default class ResourcesController {
       resources: [...resources.values()].map(({ name, triggers, model }) => ({
         name,
         triggers,
+        eventTypes: eventTypes
+          .filter((type) => type.resource === name)
+          .map((type) => ({
+            event: type.event,
+            description: type.description,
+            schema: JSON.stringify(type.schema, null, 2),
+            example: JSON.stringify(type.example, null, 2),
+          })),
         ownerColumn: model.ownerColumn ?? null,
         subscriptions: subscribed.get(name) ?? 0,
       })),

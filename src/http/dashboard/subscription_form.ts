@@ -1,7 +1,7 @@
 import { errors } from '@vinejs/vine'
 import type { WebhookSubscription } from '../../models/webhook_subscription.js'
 import type { serializeSubscription } from '../api/serializers.js'
-import { headerLines } from './dashboard.js'
+import { filterText, headerLines } from './dashboard.js'
 
 type FormBody = Record<string, unknown>
 type Problem = { field: string; rule: string; message: string }
@@ -53,8 +53,28 @@ function headers(value: unknown, problems: Problem[]) {
 }
 
 /**
+ * The filter as JSON text; blank (which the body parser may make null) is
+ * none. A form without the field keeps the stored one.
+ */
+function filter(value: unknown, problems: Problem[]) {
+  if (value === null) return null
+  if (typeof value !== 'string') return value
+  if (value.trim() === '') return null
+  try {
+    return JSON.parse(value)
+  } catch (error) {
+    problems.push({
+      field: 'filter',
+      rule: 'json',
+      message: `The filter must be JSON, such as {"data.status": "paid"}: ${error.message}`,
+    })
+    return undefined
+  }
+}
+
+/**
  * The ticked events of the chosen resource. Without JavaScript the form
- * shows every resource's triggers, so an event ticked under another
+ * shows every resource's events, so an event ticked under another
  * resource is refused rather than silently dropped.
  */
 function events(body: FormBody, resource: unknown, problems: Problem[]) {
@@ -66,7 +86,7 @@ function events(body: FormBody, resource: unknown, problems: Problem[]) {
       problems.push({
         field: 'events',
         rule: 'trigger',
-        message: `The events must be triggers of the ${String(resource)} resource, not of ${other}`,
+        message: `The events must be of the ${String(resource)} resource, not of ${other}`,
       })
     }
   }
@@ -140,6 +160,7 @@ export async function validateSubscriptionForm<Output>(
     secret_header: secretHeader(body, stored?.secretHeader),
     notification_emails: list(body.notification_emails),
     environments: list(body.environments),
+    filter: filter(body.filter, problems),
   }
   let validated: Output
   try {
@@ -165,6 +186,8 @@ export interface SubscriptionFormValues {
   secret_header_name: string
   notification_emails: string
   environments: string
+  /** JSON, indented */
+  filter: string
 }
 
 /**
@@ -190,6 +213,7 @@ export function subscriptionFormValues(
     secret_header_name: subscription?.secret_header?.name ?? '',
     notification_emails: (subscription?.notification_emails ?? []).join('\n'),
     environments: (subscription?.environments ?? []).join(', '),
+    filter: filterText(subscription?.filter),
   }
   if (!typed) return values
 
@@ -211,5 +235,6 @@ export function subscriptionFormValues(
     secret_header_name: typedText('secret_header_name'),
     notification_emails: typedText('notification_emails'),
     environments: typedText('environments'),
+    filter: typedText('filter'),
   }
 }

@@ -18,7 +18,7 @@ const PAGE_SIZE = 50
 
 async function resourceList(exo: Exo) {
   const resources = await exo.registry.all()
-  return [...resources.values()].map(({ name, triggers }) => ({ name, triggers }))
+  return [...resources.values()].map(({ name, triggers, events }) => ({ name, triggers, events }))
 }
 
 /**

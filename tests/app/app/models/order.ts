@@ -9,6 +9,21 @@ export default class Order extends compose(BaseModel, Webhookable) {
     return ['on_create', 'on_update', 'on_delete'] as const
   }
   static ownerColumn = 'userId'
+  static webhookEvents = {
+    shipped: {
+      description: 'The order left the warehouse',
+      schema: {
+        type: 'object',
+        required: ['id', 'total'],
+        properties: {
+          id: { type: 'integer' },
+          total: { type: 'integer' },
+          carrier: { type: 'string', enum: ['UPS', 'DHL'] },
+        },
+      },
+    },
+    refunded: { description: 'Money went back to the customer' },
+  }
 
   @column({ isPrimary: true })
   declare id: number

@@ -162,7 +162,7 @@ test.group('Dashboard | subscriptions', (group) => {
 
     assert.match(
       await page.locator('#events-error').innerText(),
-      /must be triggers of the order resource, not of note/
+      /must be of the order resource, not of note/
     )
     const list = await apiGet(client, token, '/webhooks')
     assert.deepEqual(list.body.data, [])
@@ -238,6 +238,45 @@ test.group('Dashboard | subscriptions', (group) => {
     assert.equal(await page.getByLabel('URL').inputValue(), 'ftp://example.com/hook')
     const unchanged = await api()
     assert.equal(unchanged.body.url, 'https://example.com/hook')
+  })
+
+  test('the filter is JSON: a mistake is named on its field, the page shows it, blank clears it', async (context) => {
+    const { assert, client, cleanup } = context
+    // Without JavaScript: the form works as plain HTML
+    const { token, page } = await signedInUser(cleanup, { javaScript: false })
+    const { id } = await createdByApi(client, token, subscriptionBody('https://example.com/hook'))
+    const storedFilter = async () => {
+      const shown = await apiGet(client, token, `/webhooks/${id}`)
+      return shown.body.filter
+    }
+    const save = async (text: string) => {
+      await page.goto(`/exo/webhooks/${id}/edit`)
+      await page.getByLabel('Filter').fill(text)
+      await page.getByRole('button', { name: 'Save changes' }).click()
+    }
+
+    await save('{"data.total": {"$gt": true}}')
+    assert.equal(pathOf(page), `/exo/webhooks/${id}/edit`)
+    assert.match(await page.locator('#filter-error').innerText(), /filter\.data\.total\.\$gt/)
+    assert.equal(await page.getByLabel('Filter').getAttribute('aria-invalid'), 'true')
+    assert.equal(await page.getByLabel('Filter').inputValue(), '{"data.total": {"$gt": true}}')
+    await save('{"data.status": ')
+    assert.match(await page.locator('#filter-error').innerText(), /The filter must be JSON/)
+    assert.isNull(await storedFilter())
+
+    await save('{"data.status": "paid", "data.total": {"$gte": 100}}')
+    assert.equal(subscriptionIdOf(page), id)
+    assert.include(await page.locator('#subscription-filter').innerText(), '"$gte": 100')
+    assert.deepEqual(await storedFilter(), {
+      'data.status': 'paid',
+      'data.total': { $gte: 100 },
+    })
+    await page.goto(`/exo/webhooks/${id}/edit`)
+    assert.include(await page.getByLabel('Filter').inputValue(), '"data.status": "paid"')
+
+    await save('')
+    assert.equal(subscriptionIdOf(page), id)
+    assert.isNull(await storedFilter())
   })
 
   test('the switch pauses, and enables with no failures', async ({ assert, client, cleanup }) => {

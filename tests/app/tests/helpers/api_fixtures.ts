@@ -41,6 +41,7 @@ export const EVERY_OPTIONAL_FIELD = {
   notification_emails: ['ops@example.com'],
   environments: ['production'],
   metadata: { team: 'crm', tier: 2 },
+  filter: { 'data.status': 'paid', 'data.total': { $gte: 100 } },
 }
 
 /**
@@ -212,6 +213,7 @@ export const SUBSCRIPTION_KEYS = [
   'notification_emails',
   'environments',
   'metadata',
+  'filter',
   'webhook_version',
   'masked_secret',
   'failure_count',

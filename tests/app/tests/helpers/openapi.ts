@@ -1,5 +1,6 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
+import { createConfig, lintFromString } from '@redocly/openapi-core'
 import app from '@adonisjs/core/services/app'
 
 const DOCUMENT_ID = 'https://adonis-exo.local/openapi.json'
@@ -112,6 +113,22 @@ export class OpenApiValidator {
           `${formatErrors(validate.errors)}\nbody: ${JSON.stringify(body, null, 2)}`
       )
     }
+  }
+
+  /**
+   * Validates `value` against the request body of the `webhooks` entry
+   * `key` (`order.shipped`): what a receiver of that event gets.
+   */
+  validateWebhook(key: string, value: unknown) {
+    if (!this.document.webhooks?.[key]) throw new Error(`No webhook ${key} in the OpenAPI document`)
+    const pointer = ['webhooks', key, 'post', 'requestBody', 'content', 'application/json']
+    const ref = `${DOCUMENT_ID}#/${[...pointer, 'schema'].map(pointerSegment).join('/')}`
+    let validate = this.#compiled.get(ref)
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: ref })
+      this.#compiled.set(ref, validate)
+    }
+    return { valid: validate(value) as boolean, errors: formatErrors(validate.errors) }
   }
 
   /** Validates `value` against `#/components/schemas/<name>` */
@@ -246,6 +263,23 @@ export class OpenApiValidator {
     }
     return problems
   }
+}
+
+/**
+ * What `redocly lint` reports of the document with its recommended rules
+ * (errors and warnings), through the library the CLI lints with.
+ */
+export async function redoclyProblems(document: OpenApiDocument) {
+  const config = await createConfig({ extends: ['recommended'] })
+  const problems = await lintFromString({
+    source: JSON.stringify(document),
+    absoluteRef: 'openapi.json',
+    config,
+  })
+  return problems.map(
+    (problem) =>
+      `${problem.severity} ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`
+  )
 }
 
 /**

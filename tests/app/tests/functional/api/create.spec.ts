@@ -69,6 +69,7 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
       notification_emails: [],
       environments: [],
       metadata: {},
+      filter: null,
       webhook_version: '1',
       masked_secret: `whsec_****${secret.slice(-4)}`,
       failure_count: 0,
@@ -115,6 +116,23 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
     for (const hidden of hiddenValues) {
       assert.notInclude(raw, hidden, 'secrets and credentials are encrypted at rest')
     }
+  })
+
+  test('events list triggers and domain events of the resource side by side', async ({
+    client,
+    assert,
+  }) => {
+    const { api } = await apiUser(client)
+    const response = await api
+      .post('/webhooks')
+      .json(subscriptionBody('https://example.com/hook', { events: ['on_create', 'shipped'] }))
+    response.assertStatus(201)
+    assert.deepEqual(response.body().events, ['on_create', 'shipped'])
+    const updated = await api
+      .patch(`/webhooks/${response.body().id}`)
+      .json({ events: ['refunded'] })
+    updated.assertStatus(200)
+    assert.deepEqual(updated.body().events, ['refunded'])
   })
 
   test('a bearer auth is read back as {type: "bearer"}', async ({ client, assert }) => {
@@ -238,11 +256,27 @@ test.group('API | a 422 says what is allowed', (group) => {
       message: 'Choose at least one event: on_create, on_update or on_delete',
     },
     {
-      title: 'unknown trigger',
+      title: 'unknown event',
       body: { events: ['on_create', 'on_save'] },
       field: 'events.1',
-      rule: 'enum',
-      message: 'The events.1 field must be one of on_create, on_update, on_delete',
+      rule: 'event',
+      message:
+        'The events.1 field must be one of on_create, on_update, on_delete, shipped, refunded: the order resource has no on_save event',
+    },
+    {
+      title: 'a domain event of another resource',
+      body: { resource: 'note', events: ['on_delete', 'shipped'] },
+      field: 'events.1',
+      rule: 'event',
+      message: 'The events.1 field must be on_delete: the note resource has no shipped event',
+    },
+    {
+      title: 'not an event name',
+      body: { events: ['Shipped!'] },
+      field: 'events.0',
+      rule: 'regex',
+      message:
+        'The events.0 field must be an event name: a trigger (on_create, on_update or on_delete) or a domain event of the resource',
     },
     {
       title: 'a trigger the resource does not declare',

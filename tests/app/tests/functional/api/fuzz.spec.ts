@@ -143,6 +143,62 @@ const freeText = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('a\u0000b', '\ud800', 'x\udfff', '💥', 'é\r\n') }
 )
 
+/** Built with own keys only: `__proto__` is sent as a key, as a client's JSON would */
+const objectOf = (entries: fc.Arbitrary<[string, unknown][]>) =>
+  entries.map((pairs) => Object.fromEntries(pairs) as Record<string, unknown>)
+
+/** Filters: mostly close to the language, with hostile paths, operators and operands */
+const filterPath = fc.oneof(
+  fc.constantFrom('data.status', 'data.total', 'event', 'resource', 'data.items.0.sku'),
+  fc.constantFrom('data.__proto__', 'data.constructor.prototype', 'prototype', 'a..b', '', '.'),
+  fc.constantFrom('$where', '$and', '$or', '$not', 'x'.repeat(250), 'a.b.c.d.e.f.g.h.i.j.k'),
+  hostileString
+)
+const filterOperator = fc.oneof(
+  fc.constantFrom('$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists'),
+  fc.constantFrom('$startsWith', '$regex', '$where', 'eq', '__proto__', 'constructor'),
+  hostileString
+)
+const { filter: filterValue } = fc.letrec<{ filter: unknown; condition: unknown }>((tie) => ({
+  condition: fc.oneof(
+    { weight: 2, arbitrary: scalar },
+    {
+      weight: 3,
+      arbitrary: objectOf(fc.array(fc.tuple(filterOperator, anyJson), { maxLength: 3 })),
+    },
+    { weight: 1, arbitrary: anyJson }
+  ),
+  filter: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    objectOf(fc.array(fc.tuple(filterPath, tie('condition')), { maxLength: 4 })),
+    objectOf(
+      fc.array(
+        fc.tuple(
+          fc.constantFrom('$and', '$or'),
+          fc.oneof(fc.array(tie('filter'), { maxLength: 3 }), anyJson)
+        ),
+        { maxLength: 2 }
+      )
+    )
+  ),
+}))
+const deepFilter = (depth: number) => {
+  let filter: unknown = { 'data.status': 'paid' }
+  for (let level = 0; level < depth; level++) filter = { $or: [filter] }
+  return filter
+}
+const filterField = field(
+  filterValue,
+  fc.constant(null),
+  fc.constantFrom(
+    deepFilter(4),
+    deepFilter(5),
+    deepFilter(300),
+    { 'data.s': { $in: Array.from({ length: 60 }, () => 'x'.repeat(80)) } },
+    Object.fromEntries(Array.from({ length: 60 }, (_, index) => [`data.k${index}`, index]))
+  )
+)
+
 /** Bodies built from the API's real field names */
 function subscriptionBody(urls: string[]) {
   const url = fc.oneof(
@@ -204,6 +260,7 @@ function subscriptionBody(urls: string[]) {
       fc.constant(`whsec_${randomBytes(32).toString('base64')}`),
       fc.constantFrom('whsec_', 'whsec_short', 'whsec_' + 'A'.repeat(100))
     ),
+    filter: filterField,
     webhook_version: field(fc.constantFrom('1', '2')),
     id: field(fc.nat()),
     user_id: field(fc.nat()),
@@ -752,6 +809,18 @@ test.group('Fuzz | no request makes the API answer a 5xx or anything but JSON', 
 
   test('POST /webhooks', async () => {
     await fuzz('POST', '/webhooks', runs(400), { body: bodyOf(subscriptionBody(urls)) })
+  }).timeout(180_000)
+
+  test('filters in POST /webhooks and in PUT and PATCH /webhooks/:id', async () => {
+    const valid = { name: 'Fuzz', url: urls[0], resource: 'order', events: ['on_create'] }
+    const withFilter = filterField.map((filter) => ({ ...valid, filter }))
+    await fuzz('POST', '/webhooks', runs(300), { body: bodyOf(withFilter) })
+    for (const method of ['PUT', 'PATCH'] as const) {
+      await fuzz(method, '/webhooks/:id', runs(150), {
+        params: { id: subscriptionId([ids.stable]) },
+        body: bodyOf(filterField.map((filter) => ({ filter }))),
+      })
+    }
   }).timeout(180_000)
 
   test('GET /webhooks/:id', async () => {

@@ -10,7 +10,7 @@ import { apiPath, tokenFor } from '#tests/helpers/api'
 import { createUser } from '#tests/helpers/fixtures'
 import { EVERY_OPTIONAL_FIELD } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
-import { apiRoutes, OpenApiValidator } from '#tests/helpers/openapi'
+import { apiRoutes, OpenApiValidator, redoclyProblems } from '#tests/helpers/openapi'
 import { closedUrl, startReceiver, type Receiver } from '#tests/helpers/receiver'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -112,6 +112,7 @@ function pendingAttempt(subscriptionId: number, eventId: string, attempt: number
 const OPERATIONS: { method: Method; route: string }[] = [
   { method: 'GET', route: '/whoami' },
   { method: 'GET', route: '/resources' },
+  { method: 'GET', route: '/event-types' },
   { method: 'GET', route: '/webhooks' },
   { method: 'POST', route: '/webhooks' },
   { method: 'GET', route: '/webhooks/:id' },
@@ -243,8 +244,41 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     assert.deepInclude(body.data, {
       name: 'order',
       triggers: ['on_create', 'on_update', 'on_delete'],
+      events: ['on_create', 'on_update', 'on_delete', 'shipped', 'refunded'],
     })
-    assert.deepInclude(body.data, { name: 'note', triggers: ['on_delete'] })
+    assert.deepInclude(body.data, { name: 'note', triggers: ['on_delete'], events: ['on_delete'] })
+  })
+
+  test('GET /event-types', async ({ assert, client }) => {
+    const { body } = await call(client, 'GET', '/event-types', { token })
+    const shipped = body.data.find((type: any) => type.event === 'shipped')
+    assert.equal(shipped.resource, 'order')
+    assert.equal(shipped.description, 'The order left the warehouse')
+    assert.deepEqual(shipped.example.data, { id: 0, total: 0, carrier: 'UPS' })
+  })
+
+  test('the document is clean under redocly lint, and its webhooks take their examples', async ({
+    assert,
+    client,
+  }) => {
+    const document = await documentFrom(client)
+    assert.deepEqual(await redoclyProblems(document.document), [])
+
+    const { body } = await call(client, 'GET', '/event-types', { token })
+    for (const type of body.data) {
+      const key = `${type.resource}.${type.event}`
+      const checked = document.validateWebhook(key, type.example)
+      assert.isTrue(checked.valid, `${key}: ${checked.errors}`)
+    }
+    const shipped = { ...body.data.find((type: any) => type.event === 'shipped').example }
+    assert.isFalse(
+      document.validateWebhook('order.shipped', { ...shipped, event: 'on_create' }).valid
+    )
+    shipped.data = { id: 1, total: 'a lot' }
+    assert.match(
+      document.validateWebhook('order.shipped', shipped).errors,
+      /data\/total must be integer/
+    )
   })
 
   test('POST /webhooks: 201 with every field, 422 for bad input', async ({ assert, client }) => {

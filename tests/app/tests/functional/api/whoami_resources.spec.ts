@@ -22,14 +22,21 @@ test.group('API | GET /whoami', () => {
 })
 
 test.group('API | GET /resources', () => {
-  test('lists every registered resource with its triggers', async ({ client, assert }) => {
+  test('lists every registered resource with its triggers and events', async ({
+    client,
+    assert,
+  }) => {
     const { api } = await apiUser(client)
     const response = await api.get('/resources')
     response.assertStatus(200)
     assert.deepEqual(Object.keys(response.body()), ['data'])
     assert.sameDeepMembers(response.body().data, [
-      { name: 'order', triggers: ['on_create', 'on_update', 'on_delete'] },
-      { name: 'note', triggers: ['on_delete'] },
+      {
+        name: 'order',
+        triggers: ['on_create', 'on_update', 'on_delete'],
+        events: ['on_create', 'on_update', 'on_delete', 'shipped', 'refunded'],
+      },
+      { name: 'note', triggers: ['on_delete'], events: ['on_delete'] },
     ])
   })
 
