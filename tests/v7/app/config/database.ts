@@ -16,7 +16,8 @@ const dbConfig = defineConfig({
         port: 5432,
         user: 'postgres',
         password: env.get('DB_PASSWORD', ''),
-        database: 'exo_v7',
+        // scripts/test_upgrade.sh points it at the database of the AdonisJS 6 app
+        database: env.get('DB_DATABASE', 'exo_v7'),
       },
       migrations: { naturalSort: true, paths: ['database/migrations'] },
       /**

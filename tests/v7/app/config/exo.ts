@@ -10,9 +10,10 @@ export default defineConfig({
   resources: [() => import('#models/order')],
 
   /**
-   * Apart from the other suites' queues and keys on the same Redis
+   * Apart from the other suites' queues and keys on the same Redis; scripts/test_upgrade.sh
+   * names one namespace (and queue) for the AdonisJS 6 app and the AdonisJS 7 app
    */
-  namespace: 'exo-v7-smoke',
+  namespace: env.get('EXO_NAMESPACE', 'exo-v7-smoke'),
   queue: env.get('EXO_QUEUE', 'exo-webhooks'),
 
   /**
@@ -26,7 +27,8 @@ export default defineConfig({
 
   delivery: {
     timeout: '5s',
-    backoff: ['0s', '1s', '1s'],
+    // scripts/test_upgrade.sh waits longer for a retry: it is in Redis across the upgrade
+    backoff: env.get('EXO_BACKOFF', '0s,1s,1s').split(','),
     autoDisableAfter: 20,
     // The smoke test's receiver listens on 127.0.0.1
     allowPrivateNetworks: env.get('EXO_ALLOW_PRIVATE_NETWORKS', false),
