@@ -22,3 +22,13 @@ function pooledRandom() {
 export function prefixedUlid(prefix: string) {
   return `${prefix}_${ulid(undefined, pooledRandom)}`
 }
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
+/**
+ * Whether `value` has the shape of an id `prefixedUlid(prefix)` makes: what
+ * a client sends for an id is checked before it reaches a query.
+ */
+export function isPrefixedUlid(prefix: string, value: string) {
+  return value.startsWith(`${prefix}_`) && ULID.test(value.slice(prefix.length + 1))
+}

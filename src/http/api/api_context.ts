@@ -1,6 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { WebhookDelivery } from '../../models/webhook_delivery.js'
 import { WebhookSubscription } from '../../models/webhook_subscription.js'
+import { isPrefixedUlid } from '../../ids.js'
 import { ApiNotFound } from './api_middleware.js'
 
 export function currentUserId(ctx: HttpContext): number {
@@ -25,10 +26,13 @@ export async function ownedSubscription(ctx: HttpContext) {
  * `subscription`.
  */
 export async function deliveryOf(subscription: WebhookSubscription, deliveryId: string) {
-  const delivery = await WebhookDelivery.query()
-    .where('id', deliveryId)
-    .where('subscription_id', subscription.id)
-    .first()
+  // Not queried unless it has a delivery id's shape: PostgreSQL refuses a NUL in text with an error
+  const delivery = isPrefixedUlid('dlv', deliveryId)
+    ? await WebhookDelivery.query()
+        .where('id', deliveryId)
+        .where('subscription_id', subscription.id)
+        .first()
+    : null
   if (!delivery) throw new ApiNotFound('No delivery of this subscription has this id')
   return delivery
 }

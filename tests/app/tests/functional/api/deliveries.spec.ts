@@ -363,8 +363,9 @@ test.group('API | GET /webhooks/:id/deliveries/:deliveryId', (group) => {
 
   test('an unknown delivery id is a 404: {title}')
     .with([
-      { title: 'no such id', deliveryId: () => 'dlv_01J0000000000000000000000' },
+      { title: 'no such id', deliveryId: () => 'dlv_01J00000000000000000000000' },
       { title: 'not an attempt id', deliveryId: () => 'nope' },
+      { title: 'a NUL character, which PostgreSQL refuses in text', deliveryId: () => 'dlv_%00' },
     ])
     .run(async ({ client, assert }, { deliveryId }) => {
       const { api, id } = await apiSubscription(client, 'https://example.com/hook')
