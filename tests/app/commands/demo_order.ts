@@ -32,7 +32,7 @@ export default class DemoOrder extends BaseCommand {
     const [queue] = await exo.queueNames()
     const from = settings
       ? `the demo's settings, ${relative(this.app.makePath(), settings)}`
-      : 'tests/app/.env (no demo has run yet)'
+      : "the app's .env (no demo has run yet)"
     this.logger.success(
       `Created order #${order.id} (total ${total} cents): on_create is queued on ${queue} (${from})`
     )
