@@ -6,7 +6,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, openSync } from 'node:fs'
+import { existsSync, mkdirSync, openSync } from 'node:fs'
 import { copyFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
@@ -15,14 +15,30 @@ import { Queue } from 'bullmq'
 import { PrivateRedis } from '../tests/app/tests/helpers/redis_server.js'
 import { namespaceOf } from '../src/define_config.js'
 
-/** The host app the benchmark runs: the one the test suite runs */
-export const APP_ROOT = fileURLToPath(new URL('../tests/app/', import.meta.url))
+/**
+ * The host app the benchmark runs: the one the test suite runs (AdonisJS 6), or
+ * its AdonisJS 7 copy when scripts/bench_v7.sh runs a copy of bench/ beside it
+ */
+const APP_URL = new URL('../tests/app/', import.meta.url)
+export const APP_ROOT = fileURLToPath(APP_URL)
 /** Where it is compiled to, as `node ace build` would, for its workers and web server */
-const BUILD_ROOT = fileURLToPath(new URL('../tests/app/build/', import.meta.url))
-const TS_LOADER = [
-  '--import=ts-node-maintained/register/esm',
-  '--disable-warning=ExperimentalWarning',
-]
+const BUILD_ROOT = fileURLToPath(new URL('build/', APP_URL))
+/**
+ * How the receiver and the raw workers run TypeScript: as this process does
+ * (ts-node-maintained on AdonisJS 6, @poppinss/ts-exec on AdonisJS 7)
+ */
+const TS_LOADER = process.execArgv.filter((arg) => /^--(import|disable-warning)=/.test(arg))
+/**
+ * Whether the host app delivers with bull-queue (`node ace queue:listen`), as
+ * tests/app does on AdonisJS 6, or with Exo's own workers (`node ace
+ * exo:work`), as its AdonisJS 7 copy does, bull-queue taken out
+ */
+const BULL_QUEUE = existsSync(new URL('config/queue.ts', APP_URL))
+
+/** The version of @adonisjs/core the host app has installed */
+export function adonisVersion(): string {
+  return createRequire(new URL('package.json', APP_URL))('@adonisjs/core/package.json').version
+}
 
 /**
  * With BENCH_PROFILE=1 the workers and the API server write a V8 CPU
@@ -41,7 +57,7 @@ const PROFILING =
 
 export const EXO_QUEUE = 'exo-webhooks'
 /** The Exo queue as Redis and `queue:listen` name it: under the host app's namespace */
-export const EXO_REDIS_QUEUE = `${await namespaceOf(new URL('../tests/app/', import.meta.url))}.${EXO_QUEUE}`
+export const EXO_REDIS_QUEUE = `${await namespaceOf(APP_URL)}.${EXO_QUEUE}`
 export const RAW_QUEUE = 'raw-webhooks'
 
 export type ReceiverCommand =
@@ -137,6 +153,9 @@ export function appEnvironment(settings: Settings, redisPort: number): Record<st
     DB_DATABASE: env.BENCH_DB_DATABASE ?? 'exo_bench',
     QUEUE_REDIS_HOST: '127.0.0.1',
     QUEUE_REDIS_PORT: String(redisPort),
+    // What `node ace configure adonis-exo` adds to start/env.ts without bull-queue (AdonisJS 7)
+    EXO_REDIS_HOST: '127.0.0.1',
+    EXO_REDIS_PORT: String(redisPort),
     QUEUE_CONCURRENCY: String(settings.concurrency),
     QUEUE_LOCK_DURATION: '30000',
     QUEUE_STALLED_INTERVAL: '30000',
@@ -193,7 +212,7 @@ export async function compileHostApp() {
   )
   const [code] = await once(child, 'exit')
   if (code !== 0) throw new Error('Compiling tests/app failed')
-  await copyFile(new URL('package.json', `file://${APP_ROOT}`), `${BUILD_ROOT}package.json`)
+  await copyFile(new URL('package.json', APP_URL), `${BUILD_ROOT}package.json`)
   await writeFile(`${BUILD_ROOT}ace.js`, "await import('./bin/console.js')\n")
 }
 
@@ -225,21 +244,20 @@ async function workersListening(queueName: string, count: number, redisPort: num
 }
 
 /**
- * `node ace queue:listen` on the Exo queue, `count` times, as a host app runs
- * its delivery workers.
+ * The delivery workers on the Exo queue, `count` of them, as a host app runs
+ * them: `node ace queue:listen` with bull-queue, else `node ace exo:work`.
  */
 export async function startExoWorkers(count: number, env: Record<string, string>) {
+  const command = BULL_QUEUE
+    ? ['queue:listen', `--queue=${EXO_REDIS_QUEUE}`]
+    : ['exo:work', `--queue=${EXO_QUEUE}`, `--concurrency=${env.QUEUE_CONCURRENCY}`]
   const workers = Array.from({ length: count }, (_, index) =>
     track(
-      spawn(
-        process.execPath,
-        [...PROFILING, 'ace.js', 'queue:listen', `--queue=${EXO_REDIS_QUEUE}`],
-        {
-          cwd: BUILD_ROOT,
-          env: { ...process.env, ...env },
-          stdio: logTo(`exo-worker-${index + 1}`),
-        }
-      ),
+      spawn(process.execPath, [...PROFILING, 'ace.js', ...command], {
+        cwd: BUILD_ROOT,
+        env: { ...process.env, ...env },
+        stdio: logTo(`exo-worker-${index + 1}`),
+      }),
       `Exo worker ${index + 1}`
     )
   )

@@ -98,6 +98,7 @@ export function report(results: Results) {
     return { name, value, key, detail, met }
   })
 
+  console.log(`\nAdonisJS ${results.machine.adonisjs} on Node ${results.machine.node}`)
   console.table(
     Object.fromEntries(
       rows.map(({ name, value, key, detail, met }) => [

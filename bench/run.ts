@@ -3,9 +3,11 @@
  *
  * Starts a private redis-server, migrates the benchmark database, boots the
  * host app (tests/app) in this process, runs its delivery workers
- * (`node ace queue:listen`) and the raw baseline's workers side by side with
- * one loopback receiver, runs each scenario in alternating rounds, then
- * prints a table and writes bench/results.json. See docs/benchmarks.md.
+ * (`node ace queue:listen`; `node ace exo:work` on AdonisJS 7) and the raw
+ * baseline's workers side by side with one loopback receiver, runs each
+ * scenario in alternating rounds, then prints a table and writes
+ * bench/results.json. See docs/benchmarks.md; scripts/bench_v7.sh runs it on
+ * AdonisJS 7.
  *
  * Environment:
  *   BENCH_WORKERS       worker processes per side (default 1)
@@ -29,6 +31,7 @@ import { CpuMeter } from './cpu.js'
 import { bootHostApp, loadModels, queues, type BenchContext } from './host_app.js'
 import {
   ace,
+  adonisVersion,
   appEnvironment,
   compileHostApp,
   createDatabase,
@@ -69,6 +72,7 @@ function step(message: string) {
 function machine(postgres: string, redis: string) {
   const cpuModel = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1]
   return {
+    adonisjs: adonisVersion(),
     cores: os.availableParallelism(),
     cpu_model: cpuModel ?? os.cpus()[0]?.model,
     memory_gib: Math.round(os.totalmem() / 2 ** 30),
@@ -80,6 +84,7 @@ function machine(postgres: string, redis: string) {
 
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim()
 
+console.log(`AdonisJS ${adonisVersion()} on Node ${process.version}`)
 step('Compiling the host app, starting a private redis-server, migrating the database')
 await compileHostApp()
 const redis = await startRedis()

@@ -6,7 +6,8 @@ const mailConfig = defineConfig({
   mailers: {
     smtp: transports.smtp({
       host: env.get('SMTP_HOST'),
-      port: env.get('SMTP_PORT'),
+      // A number: AdonisJS 7's mail (nodemailer's types) takes no string
+      port: Number(env.get('SMTP_PORT')),
       secure: false,
       ignoreTLS: true,
     }),
