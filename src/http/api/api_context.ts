@@ -1,7 +1,7 @@
 import type { HttpContext } from '@adonisjs/core/http'
 import { WebhookDelivery } from '../../models/webhook_delivery.js'
 import { WebhookSubscription } from '../../models/webhook_subscription.js'
-import { isPrefixedUlid } from '../../ids.js'
+import { looksLikeId } from '../../ids.js'
 import { ApiNotFound } from './api_middleware.js'
 
 export function currentUserId(ctx: HttpContext): number {
@@ -27,7 +27,7 @@ export async function ownedSubscription(ctx: HttpContext) {
  */
 export async function deliveryOf(subscription: WebhookSubscription, deliveryId: string) {
   // Not queried unless it has a delivery id's shape: PostgreSQL refuses a NUL in text with an error
-  const delivery = isPrefixedUlid('dlv', deliveryId)
+  const delivery = looksLikeId('dlv', deliveryId)
     ? await WebhookDelivery.query()
         .where('id', deliveryId)
         .where('subscription_id', subscription.id)
