@@ -34,4 +34,5 @@ export type {
   AttemptSummary,
   DeliveryFailure,
   SubscriptionDisabled,
+  SubscriptionFailing,
 } from './src/lifecycle_events.js'

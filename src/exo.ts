@@ -9,8 +9,8 @@ import { LoginLimiter } from './auth/login_limiter.js'
 import { AttemptLog } from './delivery/attempt_log.js'
 import { DeliveryPlans } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
-import { DisabledNotifier } from './outcome/disabled_notifier.js'
 import { OutcomeRecorder } from './outcome/outcome_recorder.js'
+import { SubscriptionNotices } from './outcome/subscription_notices.js'
 import { Sender } from './delivery/sender.js'
 import { FanOut } from './fan_out/fan_out.js'
 import type { EventsFake } from './testing/events_fake.js'
@@ -86,7 +86,7 @@ export class Exo {
     workerOptions: WorkerSettings = {},
     private clock: Clock = systemClock
   ) {
-    const notifier = new DisabledNotifier(app, config)
+    const notices = new SubscriptionNotices(app, config)
     const events = new LifecycleEvents(emitter, logger)
     this.#db = db
     this.#redis = redis
@@ -134,7 +134,8 @@ export class Exo {
         {
           autoDisableAfter: config.delivery.autoDisableAfter,
           onDeactivated: () => this.subscriptionsChanged(),
-          onDisabled: (id, reason) => notifier.notify(id, reason),
+          onDisabled: (id, reason) => notices.disabled(id, reason),
+          onFailing: (id, failureCount) => notices.failing(id, failureCount),
         },
         events,
         clock

@@ -48,6 +48,14 @@ export interface SubscriptionDisabled {
   reason: string
 }
 
+export interface SubscriptionFailing {
+  subscriptionId: number
+  /** Consecutive failed attempts so far: half of `autoDisableAfter`, rounded up */
+  failureCount: number
+  /** The consecutive failures at which the subscription will be disabled */
+  autoDisableAfter: number
+}
+
 /**
  * What the package emits on the app's emitter.
  */
@@ -60,6 +68,8 @@ export interface ExoEventsList {
   'exo:delivery:failed': DeliveryFailure
   /** The failure policy disabled a subscription */
   'exo:subscription:disabled': SubscriptionDisabled
+  /** A subscription's consecutive failures reached half of `autoDisableAfter`: once per streak */
+  'exo:subscription:failing': SubscriptionFailing
 }
 
 declare module '@adonisjs/core/types' {

@@ -65,6 +65,8 @@ interface NextAttempt {
 interface AttemptOutcome {
   retry?: DeliveryJob & { dueAt: number }
   disabledFor?: string
+  /** The failure count that just reached the warning threshold */
+  failing?: number
   /** The attempt was no longer pending: a later run logged it as interrupted */
   stale?: boolean
 }
@@ -76,14 +78,25 @@ export interface FailurePolicy {
   onDeactivated(subscriptionId: number): Promise<void>
   /** Called once for each subscription this recorder disables, after its events */
   onDisabled(subscriptionId: number, reason: string): Promise<void>
+  /** Called once per failure streak that reaches the warning threshold, after its events */
+  onFailing(subscriptionId: number, failureCount: number): Promise<void>
+}
+
+/**
+ * The consecutive failures at which the owner is warned: half of
+ * `autoDisableAfter`, rounded up; none when one failure disables.
+ */
+export function warningThreshold(autoDisableAfter: number): number | null {
+  return autoDisableAfter > 1 ? Math.ceil(autoDisableAfter / 2) : null
 }
 
 /**
  * Writes what an attempt came to, keeps the subscription's counters, and
  * either schedules the next attempt of a failed one while the backoff allows
  * or disables the subscription: at once on `410 Gone`, or after
- * `autoDisableAfter` consecutive failures. Emits `exo:delivery:succeeded` or
- * `exo:delivery:failed`, then `exo:subscription:disabled`, in the worker.
+ * `autoDisableAfter` consecutive failures, having warned its owner at half of
+ * them. Emits `exo:delivery:succeeded` or `exo:delivery:failed`, then
+ * `exo:subscription:disabled` or `exo:subscription:failing`, in the worker.
  * Successes that arrive together are written together.
  */
 export class OutcomeRecorder {
@@ -124,17 +137,32 @@ export class OutcomeRecorder {
     return Number(changed) === 1
   }
 
-  async #failureReason(trx: TransactionClientContract, subscriptionId: number, result: SendResult) {
-    if (result.httpStatus === 410) return 'The receiver answered 410 Gone'
+  /**
+   * What the failure just counted comes to: the reason to disable the
+   * subscription, or the count when it has just reached the warning
+   * threshold. This transaction incremented the count and holds the row
+   * until it commits, so concurrent failures each read a count of their
+   * own, and only one of a streak reads the threshold; a success or a
+   * re-enable resets the count, which arms the warning again.
+   */
+  async #verdict(
+    trx: TransactionClientContract,
+    subscriptionId: number,
+    result: SendResult
+  ): Promise<{ disableFor?: string; failing?: number }> {
+    if (result.httpStatus === 410) return { disableFor: 'The receiver answered 410 Gone' }
     const row = await trx
       .from('exo_subscriptions')
-      .select('failure_count')
+      .select('failure_count', 'is_active')
       .where('id', subscriptionId)
       .first()
     const failures = Number(row?.failure_count ?? 0)
-    return failures >= this.policy.autoDisableAfter
-      ? `${failures} consecutive failed attempts`
-      : null
+    if (failures >= this.policy.autoDisableAfter) {
+      return { disableFor: `${failures} consecutive failed attempts` }
+    }
+    const warn =
+      Boolean(row?.is_active) && failures === warningThreshold(this.policy.autoDisableAfter)
+    return warn ? { failing: failures } : {}
   }
 
   /**
@@ -173,13 +201,15 @@ export class OutcomeRecorder {
       .from('exo_subscriptions')
       .where('id', delivery.subscriptionId)
       .increment('failure_count', 1)
-    const reason = await this.#failureReason(trx, delivery.subscriptionId, result)
-    if (reason) {
-      const disabledNow = await this.#disable(trx, delivery.subscriptionId, reason)
-      return disabledNow ? { disabledFor: reason } : {}
+    const { disableFor, failing } = await this.#verdict(trx, delivery.subscriptionId, result)
+    if (disableFor) {
+      const disabledNow = await this.#disable(trx, delivery.subscriptionId, disableFor)
+      return disabledNow ? { disabledFor: disableFor } : {}
     }
     const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
-    return delay === null ? {} : this.#scheduleNext(trx, delivery, next.plan.queue, delay)
+    const scheduled =
+      delay === null ? {} : await this.#scheduleNext(trx, delivery, next.plan.queue, delay)
+    return { ...scheduled, failing }
   }
 
   async record(
@@ -221,6 +251,14 @@ export class OutcomeRecorder {
         reason,
       })
       await this.policy.onDisabled(delivery.subscriptionId, reason)
+    }
+    if (outcome.failing !== undefined) {
+      await this.events.emit('exo:subscription:failing', {
+        subscriptionId: delivery.subscriptionId,
+        failureCount: outcome.failing,
+        autoDisableAfter: this.policy.autoDisableAfter,
+      })
+      await this.policy.onFailing(delivery.subscriptionId, outcome.failing)
     }
     return false
   }

@@ -4,7 +4,7 @@ import { AttemptLog, type AttemptRow } from '../../src/delivery/attempt_log.js'
 import type { DeliveryPlan } from '../../src/delivery/delivery_plan.js'
 import type { SendResult } from '../../src/delivery/sender.js'
 import { LifecycleEvents, type ExoEventsList } from '../../src/lifecycle_events.js'
-import { OutcomeRecorder } from '../../src/outcome/outcome_recorder.js'
+import { OutcomeRecorder, warningThreshold } from '../../src/outcome/outcome_recorder.js'
 import { ScheduleBackoff } from '../../src/outcome/schedule.js'
 import { DELIVER_JOB, namespacedQueue, PipelineQueue } from '../../src/queue/pipeline_queue.js'
 import {
@@ -79,6 +79,7 @@ function recorderOf(database: TestDatabase, cleanup: Cleanup, autoDisableAfter =
     'exo:delivery:succeeded',
     'exo:delivery:failed',
     'exo:subscription:disabled',
+    'exo:subscription:failing',
   ] as const) {
     emitter.on(name, (payload) => {
       timeline.push(name)
@@ -91,6 +92,8 @@ function recorderOf(database: TestDatabase, cleanup: Cleanup, autoDisableAfter =
       void timeline.push(`deactivated ${subscriptionId}`),
     onDisabled: async (subscriptionId: number, reason: string) =>
       void timeline.push(`disabled ${subscriptionId}: ${reason}`),
+    onFailing: async (subscriptionId: number, failureCount: number) =>
+      void timeline.push(`failing ${subscriptionId}: ${failureCount}`),
   }
 
   const clock = { now: () => NOW }
@@ -116,6 +119,12 @@ async function subscriptionWithEvent(database: TestDatabase, failureCount = 0) {
 function attemptsAfter(database: TestDatabase, number: number) {
   return database.db.from('exo_deliveries').where('event_id', 'evt_1').where('attempt', '>', number)
 }
+
+test('the warning threshold is half of autoDisableAfter, rounded up, and none at 1', ({
+  assert,
+}) => {
+  assert.deepEqual([1, 2, 3, 4, 5, 20].map(warningThreshold), [null, 1, 2, 2, 3, 10])
+})
 
 for (const dialect of dialects) {
   test.group(`Outcome recorder | ${dialect}`, (group) => {
@@ -228,7 +237,8 @@ for (const dialect of dialects) {
       assert,
       cleanup,
     }) => {
-      const { recorder, emitted, onRedis } = recorderOf(database, cleanup)
+      // Its second failure in a row stays below the warning threshold (3 of 5)
+      const { recorder, emitted, onRedis } = recorderOf(database, cleanup, 5)
       await subscriptionWithEvent(database, 1)
       await database.addAttempt(attempt('dlv_2', { number: 2 }), NOW - 5000)
 
@@ -437,6 +447,121 @@ for (const dialect of dialects) {
         timeline.filter((entry) => entry !== 'exo:delivery:failed'),
         ['deactivated 1', 'exo:subscription:disabled', `disabled 1: ${reason}`]
       )
+    })
+
+    test('the failure reaching half of autoDisableAfter warns once, and a success re-arms it', async ({
+      assert,
+      cleanup,
+    }) => {
+      const { recorder, timeline, emitted } = recorderOf(database, cleanup, 4)
+      await subscriptionWithEvent(database, 1)
+      const fail = async (id: string) => {
+        await database.addAttempt(attempt(id, { eventId: `evt_${id}` }), NOW - 5000)
+        await recorder.record(
+          attempt(id, { eventId: `evt_${id}` }),
+          event,
+          requestHeaders,
+          serverError,
+          retrying
+        )
+      }
+
+      await fail('dlv_1')
+      assert.deepEqual(timeline, [
+        'exo:delivery:failed',
+        'exo:subscription:failing',
+        'failing 1: 2',
+      ])
+      assert.deepEqual(emitted.at(-1), {
+        name: 'exo:subscription:failing',
+        payload: { subscriptionId: 1, failureCount: 2, autoDisableAfter: 4 },
+      })
+      assert.isTrue(Boolean((await database.row('exo_subscriptions', 1))!.is_active))
+
+      await fail('dlv_2')
+      assert.equal((await database.row('exo_subscriptions', 1))!.failure_count, 3)
+      assert.lengthOf(timeline, 4, 'the third failure of the streak warns no one')
+
+      await database.addAttempt(attempt('dlv_ok', { eventId: 'evt_ok' }), NOW - 5000)
+      await recorder.record(
+        attempt('dlv_ok', { eventId: 'evt_ok' }),
+        event,
+        requestHeaders,
+        ok,
+        retrying
+      )
+      timeline.length = 0
+      await fail('dlv_3')
+      assert.deepEqual(timeline, ['exo:delivery:failed'])
+      await fail('dlv_4')
+      assert.deepEqual(timeline, [
+        'exo:delivery:failed',
+        'exo:delivery:failed',
+        'exo:subscription:failing',
+        'failing 1: 2',
+      ])
+    })
+
+    test('failures reaching the warning threshold together warn once', async ({
+      assert,
+      cleanup,
+    }) => {
+      const { recorder, timeline } = recorderOf(database, cleanup, 6)
+      await subscriptionWithEvent(database, 1)
+      const ids = ['dlv_a', 'dlv_b', 'dlv_c']
+      for (const id of ids) {
+        await database.addAttempt(attempt(id, { eventId: `evt_${id}` }), NOW - 5000)
+      }
+
+      await Promise.all(
+        ids.map((id) =>
+          recorder.record(
+            attempt(id, { eventId: `evt_${id}` }),
+            event,
+            requestHeaders,
+            serverError,
+            retrying
+          )
+        )
+      )
+
+      assert.equal((await database.row('exo_subscriptions', 1))!.failure_count, 4)
+      assert.deepEqual(
+        timeline.filter((entry) => entry !== 'exo:delivery:failed'),
+        ['exo:subscription:failing', 'failing 1: 3']
+      )
+    })
+
+    test('an inactive subscription is not warned, nor one that a single failure disables', async ({
+      assert,
+      cleanup,
+    }) => {
+      const paused = recorderOf(database, cleanup, 4)
+      await subscriptionWithEvent(database, 1)
+      await database.db.from('exo_subscriptions').where('id', 1).update({ is_active: false })
+      await database.addAttempt(attempt('dlv_1'), NOW - 5000)
+      await paused.recorder.record(attempt('dlv_1'), event, requestHeaders, serverError, retrying)
+      assert.deepEqual(paused.timeline, ['exo:delivery:failed'])
+
+      const once = recorderOf(database, cleanup, 1)
+      await database.db
+        .from('exo_subscriptions')
+        .where('id', 1)
+        .update({ is_active: true, failure_count: 0 })
+      await database.addAttempt(attempt('dlv_2', { eventId: 'evt_2' }), NOW - 5000)
+      await once.recorder.record(
+        attempt('dlv_2', { eventId: 'evt_2' }),
+        event,
+        requestHeaders,
+        serverError,
+        retrying
+      )
+      assert.deepEqual(once.timeline, [
+        'deactivated 1',
+        'exo:delivery:failed',
+        'exo:subscription:disabled',
+        'disabled 1: 1 consecutive failed attempts',
+      ])
     })
 
     test('an attempt no longer pending is left as it was logged', async ({ assert, cleanup }) => {

@@ -24,4 +24,5 @@ if (log) {
   writeTo(log, 'exo:delivery:succeeded')
   writeTo(log, 'exo:delivery:failed')
   writeTo(log, 'exo:subscription:disabled')
+  writeTo(log, 'exo:subscription:failing')
 }

@@ -5,12 +5,20 @@ import { WebhookSubscription } from '../models/webhook_subscription.js'
 import { importDefault } from '../lazy_import.js'
 import type { ResolvedExoConfig } from '../types.js'
 
+/** One mail about a subscription: its subject, its views (`emails/<view>` and `…_text`), their data */
+interface Notice {
+  subject: (subscription: WebhookSubscription) => string
+  view: string
+  data: Record<string, unknown>
+}
+
 /**
- * Mails the owner and the subscription's `notification_emails` when the
- * failure policy disables a subscription: what, why, the last errors, and
- * where to re-enable it.
+ * Mails the owner and the subscription's `notification_emails` what the
+ * failure policy did: that a subscription is failing (half of
+ * `autoDisableAfter` in a row), or that it was disabled. Each mail says
+ * what, why, the last errors, and the subscription's page.
  */
-export class DisabledNotifier {
+export class SubscriptionNotices {
   constructor(
     private app: ApplicationService,
     private config: ResolvedExoConfig
@@ -30,7 +38,25 @@ export class DisabledNotifier {
     ] as string[]
   }
 
-  async notify(subscriptionId: number, reason: string) {
+  /** The subscription was disabled for `reason` */
+  disabled(subscriptionId: number, reason: string) {
+    return this.#send(subscriptionId, {
+      subject: (subscription) => `Webhook disabled: ${subscription.name}`,
+      view: 'subscription_disabled',
+      data: { reason },
+    })
+  }
+
+  /** The subscription's consecutive failures reached the warning threshold */
+  failing(subscriptionId: number, failureCount: number) {
+    return this.#send(subscriptionId, {
+      subject: (subscription) => `Webhook failing: ${subscription.name}`,
+      view: 'subscription_failing',
+      data: { failureCount, autoDisableAfter: this.config.delivery.autoDisableAfter },
+    })
+  }
+
+  async #send(subscriptionId: number, notice: Notice) {
     const subscription = await WebhookSubscription.find(subscriptionId)
     if (!subscription) return
     const recipients = await this.#recipients(subscription)
@@ -43,8 +69,8 @@ export class DisabledNotifier {
       .orderBy('id', 'desc')
       .limit(5)
     const data = {
+      ...notice.data,
       subscription,
-      reason,
       dashboardUrl: this.#dashboardUrl(subscriptionId),
       errors: failures.map((attempt) => ({
         at: attempt.completedAt?.toUTC().toISO(),
@@ -60,15 +86,15 @@ export class DisabledNotifier {
         if (this.config.notifications.from) message.from(this.config.notifications.from)
         recipients.forEach((recipient) => message.to(recipient))
         message
-          .subject(`Webhook disabled: ${subscription.name}`)
-          .htmlView('exo::emails/subscription_disabled', data)
-          .textView('exo::emails/subscription_disabled_text', data)
+          .subject(notice.subject(subscription))
+          .htmlView(`exo::emails/${notice.view}`, data)
+          .textView(`exo::emails/${notice.view}_text`, data)
       })
     } catch (error) {
       const logger = await this.app.container.make('logger')
       logger.error(
         { err: error },
-        `adonis-exo could not mail the disabled notice of #${subscriptionId}`
+        `adonis-exo could not mail the ${notice.view} notice of #${subscriptionId}`
       )
     }
   }
