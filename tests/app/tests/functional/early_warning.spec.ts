@@ -4,7 +4,7 @@ import exo from 'adonis-exo/services/main'
 import type { SubscriptionFailing, WebhookSubscription } from 'adonis-exo'
 import Order from '#models/order'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
-import { startSmtpServer } from '#tests/helpers/smtp'
+import { smtpServerOfGroup } from '#tests/helpers/smtp'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { workerEmitted } from '#tests/helpers/worker'
 
@@ -17,14 +17,7 @@ async function ping(subscription: WebhookSubscription, times = 1) {
 }
 
 test.group('Early warning | half of autoDisableAfter failures in a row', (group) => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
-  group.setup(async () => {
-    smtp = await startSmtpServer()
-    return () => smtp.close()
-  })
-  group.each.setup(() => {
-    smtp.received.length = 0
-  })
+  const smtp = smtpServerOfGroup(group)
   group.each.teardown(deleteSubscriptions)
 
   test('the worker mails the owner and notification emails once, and emits exo:subscription:failing', async ({
@@ -37,7 +30,7 @@ test.group('Early warning | half of autoDisableAfter failures in a row', (group)
     })
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
-    const [{ envelopeTo, mail }] = await smtp.waitFor(1)
+    const [{ envelopeTo, mail }] = await smtp().waitFor(1)
     assert.sameMembers(envelopeTo, [user.email, 'ops@example.com'])
     assert.equal(mail.subject, 'Webhook failing: CRM sync')
     assert.include(mail.text, 'The last 10 attempts')
@@ -61,7 +54,7 @@ test.group('Early warning | half of autoDisableAfter failures in a row', (group)
     await subscription.refresh()
     assert.equal(subscription.failureCount, 11)
     assert.isTrue(subscription.isActive)
-    assert.lengthOf(smtp.received, 1, 'the next failure of the streak mails no one')
+    assert.lengthOf(smtp().received, 1, 'the next failure of the streak mails no one')
   })
 
   test('a success re-arms the warning, and so does re-enabling the subscription', async ({
@@ -76,22 +69,22 @@ test.group('Early warning | half of autoDisableAfter failures in a row', (group)
     cleanup(emitter.on('exo:subscription:failing', (payload) => void warnings.push(payload)))
 
     await ping(subscription, 3)
-    assert.lengthOf(smtp.received, 1)
-    assert.deepEqual(smtp.received[0].envelopeTo, [user.email])
+    assert.lengthOf(smtp().received, 1)
+    assert.deepEqual(smtp().received[0].envelopeTo, [user.email])
 
     receiver.respondWith(200)
     await ping(subscription)
     receiver.respondWith(500)
     await ping(subscription, 9)
-    assert.lengthOf(smtp.received, 1, 'nine failures after the success: not yet')
+    assert.lengthOf(smtp().received, 1, 'nine failures after the success: not yet')
     await ping(subscription, 2)
-    assert.lengthOf(smtp.received, 2, 'the tenth failure of the new streak warns again')
+    assert.lengthOf(smtp().received, 2, 'the tenth failure of the new streak warns again')
 
     await exo.subscriptions.update(subscription, { is_active: false }, user)
     await exo.subscriptions.update(subscription, { is_active: true }, user)
     assert.equal(subscription.failureCount, 0)
     await ping(subscription, 10)
-    assert.lengthOf(smtp.received, 3, 'after re-enabling, a streak of ten warns again')
+    assert.lengthOf(smtp().received, 3, 'after re-enabling, a streak of ten warns again')
 
     assert.deepEqual(
       warnings.map((warning) => warning.failureCount),

@@ -5,7 +5,7 @@ import Note from '#models/note'
 import Order from '#models/order'
 import { createUser, subscribe, subscribedReceiver } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
-import { startSmtpServer } from '#tests/helpers/smtp'
+import { smtpServerOfGroup } from '#tests/helpers/smtp'
 import { attemptsOf, deleteSubscriptions, fannedOutTo } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
 import { workerEmitted } from '#tests/helpers/worker'
@@ -22,14 +22,7 @@ async function disabled(subscription: WebhookSubscription) {
 }
 
 test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its mail', (group) => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
-  group.setup(async () => {
-    smtp = await startSmtpServer()
-    return () => smtp.close()
-  })
-  group.each.setup(() => {
-    smtp.received.length = 0
-  })
+  const smtp = smtpServerOfGroup(group)
   group.each.teardown(deleteSubscriptions)
 
   test('429 with Retry-After delays the next attempt as asked', async ({ assert, cleanup }) => {
@@ -94,7 +87,7 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
       .where('status', 'pending')
     assert.lengthOf(pending, 0, 'no retry is scheduled after 410')
 
-    const [{ envelopeTo, mail }] = await smtp.waitFor(1)
+    const [{ envelopeTo, mail }] = await smtp().waitFor(1)
     assert.sameMembers(envelopeTo, [user.email, 'ops@example.com'])
     assert.equal(mail.subject, 'Webhook disabled: CRM sync')
     assert.include(mail.text, receiver.url)
@@ -115,7 +108,7 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
     await receiver.waitFor(1)
     await disabled(subscription)
     assert.equal(subscription.disabledReason, '20 consecutive failed attempts')
-    await smtp.waitFor(1)
+    await smtp().waitFor(1)
 
     // Another failed attempt after the disable (a ping, logged before it returns) sends no second mail
     const ping = await exo.subscriptions.ping(subscription)
@@ -126,7 +119,7 @@ test.group('Failure policy | Retry-After, 410, redirects, auto-disable and its m
       Number(subscription.id),
       'an inactive subscription gets no events'
     )
-    assert.lengthOf(smtp.received, 1)
+    assert.lengthOf(smtp().received, 1)
     assert.lengthOf(receiver.received, 2, 'the first attempt and the ping')
     const pending = await WebhookDelivery.query()
       .where('subscription_id', subscription.id)

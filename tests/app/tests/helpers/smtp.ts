@@ -1,3 +1,4 @@
+import type { Group } from '@japa/runner/core'
 import { SMTPServer } from 'smtp-server'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import env from '#start/env'
@@ -43,4 +44,22 @@ export async function startSmtpServer() {
       return new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+export type SmtpServer = Awaited<ReturnType<typeof startSmtpServer>>
+
+/**
+ * A real SMTP server for the group, started before its first test and
+ * closed after its last, with no mail kept from one test to the next.
+ */
+export function smtpServerOfGroup(group: Group): () => SmtpServer {
+  let smtp: SmtpServer
+  group.setup(async () => {
+    smtp = await startSmtpServer()
+    return () => smtp.close()
+  })
+  group.each.setup(() => {
+    smtp.received.length = 0
+  })
+  return () => smtp
 }
