@@ -31,6 +31,7 @@ import { ModelChanges, type EmitOptions } from './resources/model_changes.js'
 import { PayloadSchemas } from './resources/payload_schemas.js'
 import { ResourceRegistry } from './resources/registry.js'
 import { eventCatalog, type EventType } from './resources/event_catalog.js'
+import { IdempotentCreates } from './subscriptions/idempotent_creates.js'
 import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { EventName, ResolvedExoConfig, Trigger } from './types.js'
 import type { Framework } from './framework/framework.js'
@@ -62,6 +63,7 @@ export class Exo {
   readonly workers = new RunningWorkers()
   readonly foreignJobs: ForeignJobs
   readonly subscriptions: SubscriptionService
+  readonly idempotentCreates: IdempotentCreates
   readonly auth: ExoAuthManager
   readonly plans: DeliveryPlans
   readonly changes: ModelChanges
@@ -161,6 +163,7 @@ export class Exo {
       this.plans.queueOf,
       environment
     )
+    this.idempotentCreates = new IdempotentCreates(db, clock)
     this.auth = createExoAuth(
       emitter,
       () => this.userModel(),

@@ -1,6 +1,7 @@
 import { domainToUnicode } from 'node:url'
 import { DateTime } from 'luxon'
 import type { Database } from '@adonisjs/lucid/database'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import type { LucidRow } from '@adonisjs/lucid/types/model'
 import { chunks, ROWS_PER_INSERT } from '../batcher.js'
 import type { AttemptLog, ScheduledAttempt } from '../delivery/attempt_log.js'
@@ -151,12 +152,17 @@ export class SubscriptionService {
     }
   }
 
+  /**
+   * Creates a subscription of `owner`, in the transaction `trx` when given.
+   */
   async create(
     owner: LucidRow,
-    input: SubscriptionInput & { url: string; resource: string; events: EventName[] }
+    input: SubscriptionInput & { url: string; resource: string; events: EventName[] },
+    trx?: TransactionClientContract
   ) {
     await this.#checkInput(input, input.resource)
     const subscription = new WebhookSubscription()
+    if (trx) subscription.useTransaction(trx)
     subscription.userId = Number(owner.$primaryKeyValue)
     subscription.resource = input.resource
     subscription.isActive = input.is_active ?? true

@@ -1,3 +1,4 @@
+import type { AccessToken } from '@adonisjs/auth/access_tokens'
 import type { HttpContext } from '@adonisjs/core/http'
 import { WebhookDelivery } from '../../models/webhook_delivery.js'
 import { WebhookSubscription } from '../../models/webhook_subscription.js'
@@ -6,6 +7,15 @@ import { ApiNotFound } from './api_middleware.js'
 
 export function currentUserId(ctx: HttpContext): number {
   return Number(ctx.exoUser!.$primaryKeyValue)
+}
+
+/**
+ * The id of the API token the request came with, which the access-token
+ * guard sets on the user it authenticates.
+ */
+export function currentTokenId(ctx: HttpContext): string {
+  const { currentAccessToken } = ctx.exoUser as { currentAccessToken?: AccessToken }
+  return String(currentAccessToken!.identifier)
 }
 
 /**

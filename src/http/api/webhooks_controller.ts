@@ -1,7 +1,9 @@
 import type { Exo } from '../../exo.js'
 import type { HttpContext } from '@adonisjs/core/http'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
+import { idempotencyKey } from '../../subscriptions/idempotent_creates.js'
 import { subscriptionsQuery } from '../list_queries.js'
-import { currentUserId, ownedSubscription } from './api_context.js'
+import { currentTokenId, currentUserId, ownedSubscription } from './api_context.js'
 import { DEFAULT_PAGE_SIZE, page } from './pagination.js'
 import { serializeSubscription } from './serializers.js'
 import {
@@ -22,12 +24,26 @@ export default class WebhooksController {
     return page(await query, limit, (row) => Number(row.id), serializeSubscription)
   }
 
+  /**
+   * Creates a subscription; with an `Idempotency-Key`, a repeat of the same
+   * request within 24 hours answers the first result again.
+   */
   async store(ctx: HttpContext) {
+    const key = idempotencyKey(ctx.request.headers()['idempotency-key'])
     const input = await createSubscriptionValidator.validate(ctx.request.body())
-    const subscription = await this.exo.subscriptions.create(ctx.exoUser!, input)
-    return ctx.response
-      .status(201)
-      .send({ ...serializeSubscription(subscription), secret: subscription.secret })
+    const create = async (trx?: TransactionClientContract) => {
+      const subscription = await this.exo.subscriptions.create(ctx.exoUser!, input, trx)
+      return { ...serializeSubscription(subscription), secret: subscription.secret }
+    }
+    if (key === undefined) return ctx.response.status(201).send(await create())
+
+    const request = { tokenId: currentTokenId(ctx), key, body: ctx.request.body() }
+    const { answer, replayed } = await this.exo.idempotentCreates.answer(request, async (trx) => {
+      const created = await create(trx)
+      return { subscriptionId: created.id, answer: created }
+    })
+    if (replayed) ctx.response.header('Idempotent-Replayed', 'true')
+    return ctx.response.status(201).send(answer)
   }
 
   async show(ctx: HttpContext) {

@@ -23,6 +23,7 @@ interface CallOptions {
   body?: unknown
   /** Sent as is, as application/json */
   raw?: string
+  headers?: Record<string, string>
 }
 
 let spec: OpenApiValidator | undefined
@@ -52,6 +53,9 @@ async function call(client: ApiClient, method: Method, route: string, options: C
   )
   let request = client.request(apiPath(path), method)
   if (options.token) request = request.bearerToken(options.token)
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    request = request.header(name, value)
+  }
   if (options.qs !== undefined) {
     request =
       typeof options.qs === 'string' ? request.qs(options.qs, undefined) : request.qs(options.qs)
@@ -325,6 +329,25 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
       const { status } = await call(client, 'POST', '/webhooks', { token, body })
       assert.equal(status, 422, JSON.stringify(body))
     }
+  })
+
+  test('POST /webhooks with an Idempotency-Key: its replay and a reused key', async ({
+    assert,
+    client,
+  }) => {
+    const document = await documentFrom(client)
+    const [parameter] = document.document.paths['/webhooks'].post.parameters
+    assert.containsSubset(parameter, { name: 'Idempotency-Key', in: 'header' })
+    const headers = { 'Idempotency-Key': `openapi-${randomBytes(8).toString('hex')}` }
+    const body = { name: 'x', url: receiver.url, resource: 'order', events: ['on_create'] }
+
+    const first = await call(client, 'POST', '/webhooks', { token, body, headers })
+    const replay = await call(client, 'POST', '/webhooks', { token, body, headers })
+    assert.deepEqual([first.status, replay.status], [201, 201])
+    assert.deepEqual(replay.body, first.body)
+    const reused = { ...body, name: 'y' }
+    const refused = await call(client, 'POST', '/webhooks', { token, body: reused, headers })
+    assert.equal(refused.status, 422)
   })
 
   test('GET /webhooks: pages, filters and 422', async ({ assert, client }) => {
