@@ -9,6 +9,7 @@ import { LoginLimiter } from './auth/login_limiter.js'
 import { AttemptLog } from './delivery/attempt_log.js'
 import { DeliveryPlans } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
+import { RateLimiter } from './delivery/rate_limiter.js'
 import { OutcomeRecorder } from './outcome/outcome_recorder.js'
 import { SubscriptionNotices } from './outcome/subscription_notices.js'
 import { Sender } from './delivery/sender.js'
@@ -70,6 +71,7 @@ export class Exo {
   #tokens?: Promise<ApiTokens>
   #eventTypes?: Promise<EventType[]>
   #loginLimiter?: LoginLimiter
+  #rateLimiter: RateLimiter
   #db: Database
   #redis: RedisConnection
   #workerOptions: WorkerSettings
@@ -123,6 +125,14 @@ export class Exo {
       },
       clock
     )
+    this.#rateLimiter = new RateLimiter(
+      redis as RedisOptions,
+      `exo:${config.namespace}:rate`,
+      db,
+      attempts,
+      this.queue,
+      planFor
+    )
     this.deliverer = new Deliverer(
       db,
       attempts,
@@ -142,7 +152,8 @@ export class Exo {
         events,
         clock
       ),
-      planFor
+      planFor,
+      this.#rateLimiter
     )
     this.fanOut = new FanOut(
       db,
@@ -363,6 +374,7 @@ export class Exo {
     await this.recorder.close()
     await this.queue.close()
     await this.#loginLimiter?.close()
+    await this.#rateLimiter.close()
     await this.sender.close()
     await this.#changes.close()
   }

@@ -63,7 +63,7 @@ expect_not_in() {
 expect_migrations() {
   local migration
   for migration in create_exo_tables add_exo_deliveries_job_id create_exo_event_batches \
-    add_exo_subscriptions_filter create_exo_idempotency_keys; do
+    add_exo_subscriptions_filter add_exo_subscriptions_rate_limit create_exo_idempotency_keys; do
     ls database/migrations/*_"$migration".ts >/dev/null 2>&1 \
       || fail "configure did not publish the migration $migration"
   done

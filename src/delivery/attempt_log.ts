@@ -156,6 +156,31 @@ export class AttemptLog {
   }
 
   /**
+   * Puts an attempt marked as being sent back to pending, due in `delay` ms
+   * in a job of its own, which it returns for the caller to queue; null
+   * when the attempt is no longer pending. The job's id is new: the one
+   * that brought the attempt is still running.
+   */
+  async putBack(
+    attempt: AttemptRow,
+    queue: string,
+    delay: number,
+    client: QueryClientContract
+  ): Promise<DeliveryJob | null> {
+    const job: DeliveryJob = { id: prefixedUlid('wait'), queue, delay, deliveryIds: [attempt.id] }
+    const changed = await client
+      .from('exo_deliveries')
+      .where('id', attempt.id)
+      .where('status', 'pending')
+      .update({
+        started_at: null,
+        job_id: job.id,
+        scheduled_at: dbTime(client, this.clock.now() + delay),
+      })
+    return Number(changed) === 1 ? job : null
+  }
+
+  /**
    * The attempts of these events that a fan-out began and never completed:
    * pending, marked as being sent, and carried by no job.
    */

@@ -7,6 +7,7 @@ import type { AttemptLog, AttemptRow, StartedAttempt } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
 import type { OutcomeRecorder } from '../outcome/outcome_recorder.js'
 import { buildRequest } from './request.js'
+import type { RateLimiter } from './rate_limiter.js'
 import type { Sender } from './sender.js'
 import type { Signer } from './signer.js'
 
@@ -48,7 +49,8 @@ export class Deliverer {
     private signer: Signer,
     private sender: Sender,
     private outcome: OutcomeRecorder,
-    private planFor: PlanFor
+    private planFor: PlanFor,
+    private rateLimiter: RateLimiter
   ) {}
 
   /**
@@ -62,11 +64,16 @@ export class Deliverer {
    * Sends attempts already marked as being sent, side by side.
    */
   sendStarted(attempts: StartedAttempt[]) {
-    return allSettledOrThrow(
-      attempts.map(({ delivery, subscription, event }) =>
-        this.attempt(delivery, subscription, event)
-      )
-    )
+    return allSettledOrThrow(attempts.map((started) => this.#sendWithinLimit(started)))
+  }
+
+  /**
+   * Sends a started attempt unless its subscription's rate limit holds it
+   * back, to be sent in its turn.
+   */
+  async #sendWithinLimit(started: StartedAttempt) {
+    if (await this.rateLimiter.holdsBack(started)) return
+    await this.attempt(started.delivery, started.subscription, started.event)
   }
 
   async #deliverOne(deliveryId: string) {
@@ -75,9 +82,7 @@ export class Deliverer {
       const { delivery, event } = preparation
       return this.outcome.interrupted(delivery, await this.planFor(event.resource))
     }
-    if (preparation.action === 'send') {
-      await this.attempt(preparation.delivery, preparation.subscription, preparation.event)
-    }
+    if (preparation.action === 'send') await this.#sendWithinLimit(preparation)
   }
 
   /**

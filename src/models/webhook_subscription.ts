@@ -81,6 +81,10 @@ export class WebhookSubscription extends ExoBaseModel {
   @column(jsonColumn)
   declare filter: Filter | null
 
+  /** Requests a second at most to its URL, across all workers; null sends without a limit */
+  @column()
+  declare rateLimit: number | null
+
   @column()
   declare webhookVersion: string
 
@@ -157,6 +161,7 @@ export class WebhookSubscription extends ExoBaseModel {
     subscription.environments ??= []
     subscription.metadata ??= {}
     subscription.filter ??= null
+    subscription.rateLimit ??= null
   }
 
   @afterSave()

@@ -36,6 +36,7 @@ export interface SubscriptionInput {
   metadata?: Record<string, unknown>
   /** As the client sent it: checked here */
   filter?: unknown
+  rate_limit?: number | null
   secret?: string
 }
 
@@ -146,6 +147,7 @@ export class SubscriptionService {
       environments: input.environments,
       metadata: input.metadata,
       filter: input.filter as Filter | null | undefined,
+      rateLimit: input.rate_limit,
     }
     for (const [key, value] of Object.entries(fields)) {
       if (value !== undefined) (subscription as any)[key] = value

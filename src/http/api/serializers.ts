@@ -30,6 +30,7 @@ export function serializeSubscription(subscription: WebhookSubscription) {
     environments: subscription.environments,
     metadata: subscription.metadata,
     filter: subscription.filter ?? null,
+    rate_limit: subscription.rateLimit === null ? null : Number(subscription.rateLimit),
     webhook_version: subscription.webhookVersion,
     masked_secret: maskSecret(subscription.secretHint),
     failure_count: Number(subscription.failureCount),

@@ -129,6 +129,9 @@ const SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/
 const ENVIRONMENT = /^[a-z][a-z0-9_-]{0,39}$/i
 const EVENT_NAME = /^[a-z][a-z0-9_.]*$/
 
+/** The most requests a second a subscription's rate limit may allow */
+export const MAX_RATE_LIMIT = 10_000
+
 const headerName = vine.string().regex(HEADER_NAME)
 const headerValue = vine.string().regex(HEADER_VALUE)
 
@@ -220,6 +223,10 @@ const subscriptionFields = {
   metadata: vine.record(vine.any()).maxLength(50),
   // Checked by the subscription service, which names the path of each problem
   filter: vine.any().nullable(),
+  rate_limit: vine
+    .any()
+    .use(wholeNumber({ min: 1, max: MAX_RATE_LIMIT }))
+    .nullable(),
 }
 
 export const createSubscriptionValidator = compile(
@@ -236,6 +243,7 @@ export const createSubscriptionValidator = compile(
     environments: subscriptionFields.environments.optional(),
     metadata: subscriptionFields.metadata.optional(),
     filter: subscriptionFields.filter.optional(),
+    rate_limit: subscriptionFields.rate_limit.optional(),
     secret: vine.string().regex(SECRET).optional(),
   })
 )

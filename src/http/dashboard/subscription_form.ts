@@ -73,6 +73,16 @@ function filter(value: unknown, problems: Problem[]) {
 }
 
 /**
+ * The rate limit as typed; blank (which the body parser may make null) is
+ * none. A form without the field keeps the stored one.
+ */
+function rateLimit(value: unknown) {
+  if (value === null) return null
+  if (typeof value !== 'string') return value
+  return value.trim() === '' ? null : value.trim()
+}
+
+/**
  * The ticked events of the chosen resource. Without JavaScript the form
  * shows every resource's events, so an event ticked under another
  * resource is refused rather than silently dropped.
@@ -161,6 +171,7 @@ export async function validateSubscriptionForm<Output>(
     notification_emails: list(body.notification_emails),
     environments: list(body.environments),
     filter: filter(body.filter, problems),
+    rate_limit: rateLimit(body.rate_limit),
   }
   let validated: Output
   try {
@@ -188,6 +199,7 @@ export interface SubscriptionFormValues {
   environments: string
   /** JSON, indented */
   filter: string
+  rate_limit: string
 }
 
 /**
@@ -214,6 +226,7 @@ export function subscriptionFormValues(
     notification_emails: (subscription?.notification_emails ?? []).join('\n'),
     environments: (subscription?.environments ?? []).join(', '),
     filter: filterText(subscription?.filter),
+    rate_limit: String(subscription?.rate_limit ?? ''),
   }
   if (!typed) return values
 
@@ -236,5 +249,6 @@ export function subscriptionFormValues(
     notification_emails: typedText('notification_emails'),
     environments: typedText('environments'),
     filter: typedText('filter'),
+    rate_limit: typedText('rate_limit'),
   }
 }

@@ -279,6 +279,37 @@ test.group('Dashboard | subscriptions', (group) => {
     assert.isNull(await storedFilter())
   })
 
+  test('the rate limit: set, kept on the edit form and the page, cleared when blanked', async (context) => {
+    const { assert, client, cleanup } = context
+    const { token, page } = await signedInUser(cleanup, { javaScript: false })
+    const { id } = await createdByApi(client, token, subscriptionBody('https://example.com/hook'))
+    const storedLimit = async () => {
+      const shown = await apiGet(client, token, `/webhooks/${id}`)
+      return shown.body.rate_limit
+    }
+    const save = async (text: string) => {
+      await page.goto(`/exo/webhooks/${id}/edit`)
+      await page.getByLabel('Rate limit').fill(text)
+      await page.getByRole('button', { name: 'Save changes' }).click()
+      assert.equal(subscriptionIdOf(page), id)
+    }
+
+    await save('25')
+    assert.equal(await storedLimit(), 25)
+    assert.equal(await page.locator('#subscription-rate-limit').innerText(), '25 requests a second')
+    await page.goto(`/exo/webhooks/${id}/edit`)
+    assert.equal(await page.getByLabel('Rate limit').inputValue(), '25')
+
+    // Another edit leaves it as it was
+    await page.getByLabel('Description').fill('Throttled')
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    assert.equal(await storedLimit(), 25)
+
+    await save('')
+    assert.isNull(await storedLimit())
+    assert.equal(await page.locator('#subscription-rate-limit').innerText(), 'None')
+  })
+
   test('the switch pauses, and enables with no failures', async ({ assert, client, cleanup }) => {
     const { page, id, api } = await withSubscription(cleanup, client)
     await page.goto('/exo/dashboard')

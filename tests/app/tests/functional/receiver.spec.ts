@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
 import { test } from '@japa/runner'
-import app from '@adonisjs/core/services/app'
 import { Webhook } from 'standardwebhooks'
 import exo from 'adonis-exo/services/main'
 import env from '#start/env'
 import Order from '#models/order'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
 import { startReceiver } from '#tests/helpers/receiver'
+import { startReceiverProcess } from '#tests/helpers/receiver_process'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
 
@@ -54,34 +51,6 @@ function completedAttempts(subscriptionId: number, count: number) {
     subscriptionId,
     (rows) => rows.length === count && rows.every((row) => row.status !== 'pending')
   )
-}
-
-/**
- * tests/fixtures/plain_node_receiver.mjs in a process of its own, and the
- * lines it prints.
- */
-async function startPlainReceiver(secrets: string[]) {
-  const child = spawn(process.execPath, ['tests/fixtures/plain_node_receiver.mjs'], {
-    cwd: app.appRoot,
-    env: { ...process.env, RECEIVER_SECRETS: secrets.join(',') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const lines: any[] = []
-  createInterface({ input: child.stdout }).on('line', (line) => lines.push(JSON.parse(line)))
-  const exited = once(child, 'exit')
-  const [{ port }] = await eventually(
-    async () => lines,
-    (printed) => printed.length > 0 || child.exitCode !== null
-  )
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    lines,
-    exitCode: () => child.exitCode,
-    async stop() {
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
 }
 
 test.group('Receiver | verifyWebhookMiddleware in an AdonisJS app', (group) => {
@@ -212,7 +181,9 @@ test.group('Receiver | verifyWebhook in a plain Node app', (group) => {
     cleanup,
   }) => {
     const secret = `whsec_${randomBytes(32).toString('base64')}`
-    const receiver = await startPlainReceiver(['whsec_b2xkLXNlY3JldC1ub3QtaW4tdXNl', secret])
+    const receiver = await startReceiverProcess('plain_node_receiver.mjs', {
+      RECEIVER_SECRETS: ['whsec_b2xkLXNlY3JldC1ub3QtaW4tdXNl', secret].join(','),
+    })
     cleanup(() => receiver.stop())
     const user = await createUser()
     const subscription = await subscribe(user, receiver.url, {
@@ -225,7 +196,7 @@ test.group('Receiver | verifyWebhook in a plain Node app', (group) => {
     await order.save()
 
     const verified = await eventually(
-      async () => receiver.lines.filter((line) => line.verified),
+      async () => receiver.requests().filter((line) => line.verified),
       (lines) => lines.length === 2
     )
     assert.sameMembers(

@@ -42,6 +42,7 @@ export const EVERY_OPTIONAL_FIELD = {
   environments: ['production'],
   metadata: { team: 'crm', tier: 2 },
   filter: { 'data.status': 'paid', 'data.total': { $gte: 100 } },
+  rate_limit: 25,
 }
 
 /**
@@ -214,6 +215,7 @@ export const SUBSCRIPTION_KEYS = [
   'environments',
   'metadata',
   'filter',
+  'rate_limit',
   'webhook_version',
   'masked_secret',
   'failure_count',

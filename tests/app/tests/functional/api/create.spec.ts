@@ -70,6 +70,7 @@ test.group('API | POST /webhooks creates a subscription', (group) => {
       environments: [],
       metadata: {},
       filter: null,
+      rate_limit: null,
       webhook_version: '1',
       masked_secret: `whsec_****${secret.slice(-4)}`,
       failure_count: 0,
