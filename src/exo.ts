@@ -37,6 +37,7 @@ import { SubscriptionService } from './subscriptions/subscription_service.js'
 import type { EventName, ResolvedExoConfig, Trigger } from './types.js'
 import type { Framework } from './framework/framework.js'
 import { systemClock, type Clock } from './clock.js'
+import { pipelineMetrics } from './telemetry/metrics.js'
 import { E_INVALID_CONFIG, E_UNKNOWN_QUEUE } from './errors.js'
 
 const debug = debuglog('adonis-exo')
@@ -77,6 +78,7 @@ export class Exo {
   #workerOptions: WorkerSettings
   #logger: LoggerService
   #changes: SubscriptionChangeListener
+  #stopObservingAttempts: () => void
 
   constructor(
     readonly config: ResolvedExoConfig,
@@ -100,6 +102,9 @@ export class Exo {
     this.#changes = new SubscriptionChangeListener(redis as RedisOptions, this.queue.changesChannel)
     this.foreignJobs = new ForeignJobs(identity, (message) => logger.warn(message))
     const attempts = new AttemptLog(clock)
+    this.#stopObservingAttempts = pipelineMetrics.observeWaitingAttempts(() =>
+      attempts.countPending(db.connection())
+    )
 
     this.registry = new ResourceRegistry(config.resources)
     this.plans = new DeliveryPlans(this.registry, config)
@@ -370,6 +375,7 @@ export class Exo {
   }
 
   async close() {
+    this.#stopObservingAttempts()
     this.sweeper.stop()
     await this.recorder.close()
     await this.queue.close()

@@ -4,6 +4,7 @@ import type { BackoffStrategy } from './outcome/schedule.js'
 import type { Signer } from './delivery/signer.js'
 import type { HostLookup } from './delivery/destination_guard.js'
 import type { RedisOptions as RedisConnectionOptions } from 'ioredis'
+import type { TraceCarrier } from './telemetry/trace_context.js'
 
 /**
  * The model changes a resource can turn into webhook events.
@@ -148,6 +149,8 @@ export interface EventRecord {
   environment: string
   /** ISO-8601 with microseconds, the payload's `timestamp` */
   occurredAt: string
+  /** The trace context of its recording, which its jobs carry to the workers' spans */
+  trace?: TraceCarrier
 }
 
 export type DeliveryStatus = 'pending' | 'success' | 'failed'

@@ -197,6 +197,19 @@ export class AttemptLog {
   }
 
   /**
+   * How many attempts are pending: scheduled, due or being sent (an index
+   * holds them).
+   */
+  async countPending(client: QueryClientContract): Promise<number> {
+    const row = await client
+      .from('exo_deliveries')
+      .where('status', 'pending')
+      .count('* as total')
+      .first()
+    return Number(row?.total ?? 0)
+  }
+
+  /**
    * The attempts among `attemptIds` still pending.
    */
   async pending(attemptIds: string[], client: QueryClientContract): Promise<AttemptRow[]> {

@@ -5,7 +5,10 @@ import { WebhookSubscription } from '../models/webhook_subscription.js'
 import type { EventRecord } from '../types.js'
 import type { AttemptLog, AttemptRow, StartedAttempt } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
-import type { OutcomeRecorder } from '../outcome/outcome_recorder.js'
+import { outcomeOf, type OutcomeRecorder } from '../outcome/outcome_recorder.js'
+import type { DeliverPayload } from '../queue/pipeline_queue.js'
+import { describeAttempt, tracingAttempt } from '../telemetry/spans.js'
+import { withTrace } from '../telemetry/trace_context.js'
 import { buildRequest } from './request.js'
 import type { RateLimiter } from './rate_limiter.js'
 import type { Sender } from './sender.js'
@@ -54,10 +57,11 @@ export class Deliverer {
   ) {}
 
   /**
-   * Carries out the attempts of a job, side by side.
+   * Carries out the attempts of a job, side by side, in the traces of their
+   * events that the job carries.
    */
-  deliver(deliveryIds: string[]) {
-    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id)))
+  deliver(deliveryIds: string[], traces?: DeliverPayload['traces']) {
+    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id, traces)))
   }
 
   /**
@@ -76,13 +80,19 @@ export class Deliverer {
     await this.attempt(started.delivery, started.subscription, started.event)
   }
 
-  async #deliverOne(deliveryId: string) {
+  async #deliverOne(deliveryId: string, traces: DeliverPayload['traces']) {
     const preparation = await this.#loader.add(deliveryId)
     if (preparation.action === 'interrupted') {
-      const { delivery, event } = preparation
-      return this.outcome.interrupted(delivery, await this.planFor(event.resource))
+      const { delivery } = preparation
+      const event = withTrace(preparation.event, traces)
+      return this.outcome.interrupted(delivery, event, await this.planFor(event.resource))
     }
-    if (preparation.action === 'send') await this.#sendWithinLimit(preparation)
+    if (preparation.action === 'send') {
+      await this.#sendWithinLimit({
+        ...preparation,
+        event: withTrace(preparation.event, traces),
+      })
+    }
   }
 
   /**
@@ -121,7 +131,7 @@ export class Deliverer {
     )
     for (const [reason, rows] of cancelled) {
       await this.outcome.cancel(
-        rows.map((row) => row.id),
+        rows.map((row) => ({ id: row.id, resource: subscriptionOf(row)!.resource })),
         reason
       )
     }
@@ -143,26 +153,29 @@ export class Deliverer {
   }
 
   /**
-   * Sends one attempt now and records it; `retry: false` schedules no next
-   * attempt when it fails (pings).
+   * Sends one attempt now and records it, in a span of its own; `retry:
+   * false` schedules no next attempt when it fails (pings).
    */
-  async attempt(
+  attempt(
     delivery: AttemptRow,
     subscription: WebhookSubscription,
     event: EventRecord,
     options: { retry: boolean } = { retry: true }
   ) {
-    const request = buildRequest(subscription, event, delivery.id, this.signer)
-    const result = await this.sender.send(request)
-    const plan = await this.planFor(event.resource)
-    if (result.interrupted) {
-      await this.outcome.interrupted(delivery, plan)
-    } else {
-      await this.outcome.record(delivery, event, request.loggedHeaders, result, {
-        plan,
-        retry: options.retry,
-      })
-    }
-    return result
+    return tracingAttempt({ delivery, url: subscription.url, event }, async (span) => {
+      const request = buildRequest(subscription, event, delivery.id, this.signer)
+      const result = await this.sender.send(request)
+      describeAttempt(span, result, outcomeOf(result))
+      const plan = await this.planFor(event.resource)
+      if (result.interrupted) {
+        await this.outcome.interrupted(delivery, event, plan)
+      } else {
+        await this.outcome.record(delivery, event, request.loggedHeaders, result, {
+          plan,
+          retry: options.retry,
+        })
+      }
+      return result
+    })
   }
 }

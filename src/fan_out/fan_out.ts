@@ -1,9 +1,16 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Batcher, groupBy } from '../batcher.js'
-import type { AttemptLog, ScheduledAttempt, StartedAttempt } from '../delivery/attempt_log.js'
+import type {
+  AttemptLog,
+  AttemptRecord,
+  ScheduledAttempt,
+  StartedAttempt,
+} from '../delivery/attempt_log.js'
 import type { PlanFor } from '../delivery/delivery_plan.js'
-import type { FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
+import type { DeliveryJob, FanOutPayload, PipelineQueue } from '../queue/pipeline_queue.js'
+import { endFanOut, failFanOut, startFanOut } from '../telemetry/spans.js'
+import { carryingTraces } from '../telemetry/trace_context.js'
 import type { EventRecord } from '../types.js'
 import { claimAndWrite } from './fan_out_write.js'
 import type { Outbox } from '../recording/outbox.js'
@@ -74,6 +81,18 @@ export class FanOut {
   async #fanOutAll(payloads: FanOutPayload[]): Promise<StartedAttempt[][]> {
     const client = this.db.connection()
     const events = await this.#eventsOf(payloads, client)
+    const spans = new Map(events.map((event) => [event.id, startFanOut(event)]))
+    try {
+      const { started, attemptsByEvent } = await this.#fanOut(payloads, events, client)
+      endFanOut(spans, attemptsByEvent)
+      return started
+    } catch (error) {
+      failFanOut(spans, error)
+      throw error
+    }
+  }
+
+  async #fanOut(payloads: FanOutPayload[], events: EventRecord[], client: QueryClientContract) {
     const planned = await this.#plan(events, client)
 
     const dueNow = planned.filter(({ attempt }) => attempt.delay === 0)
@@ -93,13 +112,11 @@ export class FanOut {
       batchIds: batchIdsOf(payloads),
       attempts: rows,
     })
-    const written = new Set(rows.filter((row) => claimed.has(row.event_id)).map((row) => row.id))
+    const writtenRows = rows.filter((row) => claimed.has(row.event_id))
+    const written = new Set(writtenRows.map((row) => row.id))
+    const attemptsByEvent = groupBy(writtenRows, (row) => row.event_id)
 
-    await this.queue.enqueueDeliveries(
-      queued.jobs
-        .map((job) => ({ ...job, deliveryIds: job.deliveryIds.filter((id) => written.has(id)) }))
-        .filter((job) => job.deliveryIds.length > 0)
-    )
+    await this.#enqueue(queued.jobs, writtenRows, events)
     const started = [...inline].flatMap(({ event, candidate }, index) =>
       written.has(sentHere.attempts[index].id)
         ? [{ delivery: sentHere.attempts[index], event, subscription: candidate.subscription() }]
@@ -107,13 +124,36 @@ export class FanOut {
     )
     const byEvent = groupBy(started, (item) => item.event.id)
     const handed = new Set<string>()
-    return payloads.map((payload) =>
-      eventIdsOf(payload).flatMap((id) => {
-        // An event in two payloads of a batch is sent by the first
-        if (handed.has(id)) return []
-        handed.add(id)
-        return byEvent.get(id) ?? []
-      })
+    return {
+      started: payloads.map((payload) =>
+        eventIdsOf(payload).flatMap((id) => {
+          // An event in two payloads of a batch is sent by the first
+          if (handed.has(id)) return []
+          handed.add(id)
+          return byEvent.get(id) ?? []
+        })
+      ),
+      attemptsByEvent,
+    }
+  }
+
+  /**
+   * Queues the jobs of the attempts written, each with the trace contexts
+   * of its attempts' events.
+   */
+  async #enqueue(jobs: DeliveryJob[], written: AttemptRecord[], events: EventRecord[]) {
+    const eventById = new Map(events.map((event) => [event.id, event]))
+    const eventOf = new Map(written.map((row) => [row.id, eventById.get(row.event_id)!]))
+    await this.queue.enqueueDeliveries(
+      jobs
+        .map((job) => {
+          const deliveryIds = job.deliveryIds.filter((id) => eventOf.has(id))
+          return carryingTraces(
+            { ...job, deliveryIds },
+            deliveryIds.map((id) => eventOf.get(id)!)
+          )
+        })
+        .filter((job) => job.deliveryIds.length > 0)
     )
   }
 

@@ -1,11 +1,14 @@
 import type { Database } from '@adonisjs/lucid/database'
 import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import { systemClock, type Clock } from '../clock.js'
-import { Batcher, CHARS_PER_STATEMENT } from '../batcher.js'
+import { Batcher, CHARS_PER_STATEMENT, groupBy } from '../batcher.js'
 import type { AttemptSummary, LifecycleEvents } from '../lifecycle_events.js'
 import { dbTime } from '../models/db_time.js'
 import { retryingDeadlocks } from '../models/deadlocks.js'
 import type { DeliveryJob, PipelineQueue } from '../queue/pipeline_queue.js'
+import type { OutcomeLabel } from '../telemetry/attributes.js'
+import { pipelineMetrics } from '../telemetry/metrics.js'
+import { carryingTraces } from '../telemetry/trace_context.js'
 import type { EventRecord } from '../types.js'
 import type { AttemptLog, AttemptRow } from '../delivery/attempt_log.js'
 import type { DeliveryPlan } from '../delivery/delivery_plan.js'
@@ -19,6 +22,12 @@ export function isSuccess(result: Pick<SendResult, 'httpStatus' | 'error'>) {
     result.httpStatus >= 200 &&
     result.httpStatus < 300
   )
+}
+
+/** How an attempt that got this result ends */
+export function outcomeOf(result: SendResult): OutcomeLabel {
+  if (result.interrupted) return 'interrupted'
+  return isSuccess(result) ? 'success' : 'failed'
 }
 
 const INTERRUPTED =
@@ -67,6 +76,8 @@ interface AttemptOutcome {
   disabledFor?: string
   /** The failure count that just reached the warning threshold */
   failing?: number
+  /** Pending attempts of the subscription closed as it was disabled */
+  cancelled?: number
   /** The attempt was no longer pending: a later run logged it as interrupted */
   stale?: boolean
 }
@@ -119,8 +130,9 @@ export class OutcomeRecorder {
   ) {}
 
   /**
-   * Deactivates the subscription and cancels its pending attempts. Returns
-   * false when it was inactive already, so only one caller notifies.
+   * Deactivates the subscription and cancels its pending attempts. Tells
+   * whether this call deactivated it (not when it was inactive already, so
+   * only one caller notifies) and how many attempts it cancelled.
    */
   async #disable(trx: TransactionClientContract, subscriptionId: number, reason: string) {
     const now = dbTime(trx, this.clock.now())
@@ -129,12 +141,12 @@ export class OutcomeRecorder {
       .where('id', subscriptionId)
       .where('is_active', true)
       .update({ is_active: false, disabled_at: now, disabled_reason: reason, updated_at: now })
-    await trx
+    const cancelled = await trx
       .from('exo_deliveries')
       .where('subscription_id', subscriptionId)
       .where('status', 'pending')
       .update({ status: 'failed', error: `Cancelled: ${reason}`, completed_at: now })
-    return Number(changed) === 1
+    return { disabled: Number(changed) === 1, cancelled: Number(cancelled) }
   }
 
   /**
@@ -203,8 +215,8 @@ export class OutcomeRecorder {
       .increment('failure_count', 1)
     const { disableFor, failing } = await this.#verdict(trx, delivery.subscriptionId, result)
     if (disableFor) {
-      const disabledNow = await this.#disable(trx, delivery.subscriptionId, disableFor)
-      return disabledNow ? { disabledFor: disableFor } : {}
+      const { disabled, cancelled } = await this.#disable(trx, delivery.subscriptionId, disableFor)
+      return disabled ? { disabledFor: disableFor, cancelled } : { cancelled }
     }
     const delay = next.retry ? next.plan.backoff.nextDelay(delivery.attempt, result) : null
     const scheduled =
@@ -214,14 +226,17 @@ export class OutcomeRecorder {
 
   async record(
     delivery: AttemptRow,
-    event: Pick<EventRecord, 'event' | 'resource'>,
+    event: Pick<EventRecord, 'id' | 'event' | 'resource' | 'occurredAt' | 'trace'>,
     requestHeaders: Record<string, string>,
     result: SendResult,
     next: NextAttempt
   ) {
     if (isSuccess(result)) {
+      const receivedAt = this.clock.now()
       const recorded = await this.#successes.add({ delivery, requestHeaders, result })
       if (recorded) {
+        pipelineMetrics.attemptsCompleted('success', event.resource, result)
+        pipelineMetrics.delivered(event, receivedAt)
         await this.events.emit('exo:delivery:succeeded', summarize(delivery, event, result))
       }
       return true
@@ -234,8 +249,12 @@ export class OutcomeRecorder {
     )
 
     if (outcome.stale) return false
+    pipelineMetrics.attemptsCompleted('failed', event.resource, result)
+    if (outcome.cancelled) {
+      pipelineMetrics.attemptsCompleted('cancelled', event.resource, undefined, outcome.cancelled)
+    }
     if (outcome.disabledFor) await this.policy.onDeactivated(delivery.subscriptionId)
-    if (outcome.retry) await this.queue.enqueueDeliveries([outcome.retry])
+    if (outcome.retry) await this.#enqueueNext(outcome.retry, event)
 
     await this.events.emit('exo:delivery:failed', {
       ...summarize(delivery, event, result),
@@ -312,7 +331,11 @@ export class OutcomeRecorder {
    * is left alone and an attempt of the schedule, even its last, always has a
    * next one; beyond the schedule, none, so a run that always breaks ends.
    */
-  async interrupted(delivery: AttemptRow, plan: DeliveryPlan) {
+  async interrupted(
+    delivery: AttemptRow,
+    event: Pick<EventRecord, 'id' | 'resource' | 'trace'>,
+    plan: DeliveryPlan
+  ) {
     const withinSchedule = plan.backoff.nextDelay(delivery.attempt - 1) !== null
     const outcome = await retryingDeadlocks(() =>
       this.db.transaction(async (trx): Promise<AttemptOutcome> => {
@@ -325,26 +348,38 @@ export class OutcomeRecorder {
             error: INTERRUPTED,
             completed_at: dbTime(trx, this.clock.now()),
           })
-        return Number(changed) === 1 && withinSchedule
-          ? this.#scheduleNext(trx, delivery, plan.queue, 0)
-          : {}
+        if (Number(changed) !== 1) return { stale: true }
+        return withinSchedule ? this.#scheduleNext(trx, delivery, plan.queue, 0) : {}
       })
     )
-    if (outcome.retry) await this.queue.enqueueDeliveries([outcome.retry])
+    if (!outcome.stale) pipelineMetrics.attemptsCompleted('interrupted', event.resource)
+    if (outcome.retry) await this.#enqueueNext(outcome.retry, event)
+  }
+
+  /** Queues the next attempt, in the trace of its event */
+  async #enqueueNext(job: DeliveryJob, event: Pick<EventRecord, 'id' | 'trace'>) {
+    await this.queue.enqueueDeliveries([carryingTraces(job, [event])])
   }
 
   /**
-   * Closes attempts that will not be sent, without counting them as failures.
+   * Closes attempts that will not be sent, without counting them as failures
+   * of their subscriptions.
    */
-  async cancel(deliveryIds: string[], reason: string) {
-    await this.db
-      .from('exo_deliveries')
-      .whereIn('id', deliveryIds)
-      .where('status', 'pending')
-      .update({
-        status: 'failed',
-        error: reason,
-        completed_at: dbTime(this.db.connection(), this.clock.now()),
-      })
+  async cancel(attempts: { id: string; resource: string }[], reason: string) {
+    for (const [resource, group] of groupBy(attempts, (attempt) => attempt.resource)) {
+      const cancelled = await this.db
+        .from('exo_deliveries')
+        .whereIn(
+          'id',
+          group.map((attempt) => attempt.id)
+        )
+        .where('status', 'pending')
+        .update({
+          status: 'failed',
+          error: reason,
+          completed_at: dbTime(this.db.connection(), this.clock.now()),
+        })
+      pipelineMetrics.attemptsCompleted('cancelled', resource, undefined, Number(cancelled))
+    }
   }
 }

@@ -22,7 +22,8 @@ export async function runJob(exo: Exo, job: Job) {
       await exo.deliverer.deliver(await exo.fanOut.leftOver(payload as FanOutPayload))
     }
   } else if (job.name === DELIVER_JOB) {
-    await exo.deliverer.deliver((payload as DeliverPayload).deliveryIds)
+    const { deliveryIds, traces } = payload as DeliverPayload
+    await exo.deliverer.deliver(deliveryIds, traces)
   } else {
     throw new Error(`adonis-exo: no handler for the job "${job.name}"`)
   }

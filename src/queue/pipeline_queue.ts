@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq'
 import { chunks, groupBy } from '../batcher.js'
+import type { TraceCarrier } from '../telemetry/trace_context.js'
 import type { EventRecord } from '../types.js'
 
 /**
@@ -36,6 +37,8 @@ export interface QueuedFanOut {
 export interface DeliverPayload {
   app?: string
   deliveryIds: string[]
+  /** The trace contexts of the attempts' events, by event id (absent from jobs of versions before it) */
+  traces?: Record<string, TraceCarrier>
 }
 
 /**
@@ -47,6 +50,7 @@ export interface DeliveryJob {
   queue: string
   delay: number
   deliveryIds: string[]
+  traces?: DeliverPayload['traces']
 }
 
 /** An attempt the sweeper found pending long past its time */
@@ -173,6 +177,7 @@ export class PipelineQueue {
         data: {
           app: this.namespace.identity,
           deliveryIds: job.deliveryIds,
+          ...(job.traces ? { traces: job.traces } : {}),
         } satisfies DeliverPayload,
         opts: { ...JOB_OPTIONS, jobId: job.id, delay: Math.max(0, job.delay) },
       }))

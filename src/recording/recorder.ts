@@ -4,6 +4,8 @@ import { BackgroundWork } from '../background_work.js'
 import { CHARS_PER_STATEMENT, chunks, groupBy } from '../batcher.js'
 import type { LifecycleEvents } from '../lifecycle_events.js'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
+import { pipelineMetrics } from '../telemetry/metrics.js'
+import { traceRecord } from '../telemetry/spans.js'
 import type { EventRecord } from '../types.js'
 import { completed, publicEvent, type EventDraft } from './event_record.js'
 import type { Outbox } from './outbox.js'
@@ -40,6 +42,13 @@ function batchesOf(buffered: BufferedEvent[]): QueuedBatch[] {
   })
 }
 
+/** The event, with the trace context of its recording when the app traces */
+function traced(event: EventRecord) {
+  const trace = traceRecord(event)
+  if (trace) event.trace = trace
+  return event
+}
+
 /**
  * Records events where they cannot be lost:
  * - inside a transaction, buffered and written to the outbox just before the
@@ -67,7 +76,7 @@ export class EventRecorder {
    * Records the event of a save made outside a transaction.
    */
   record(event: EventRecord, queue: string) {
-    this.#writer.write({ event, queue })
+    this.#writer.write({ event: traced(event), queue })
   }
 
   /**
@@ -75,7 +84,7 @@ export class EventRecorder {
    * durable (`exo.emit`, whose caller waits for it, unlike a save's hook).
    */
   recordNow(event: EventRecord, queue: string): Promise<void> {
-    return this.#writer.writeNow({ event, queue })
+    return this.#writer.writeNow({ event: traced(event), queue })
   }
 
   /**
@@ -83,10 +92,12 @@ export class EventRecorder {
    * serialized then.
    */
   recordInTransaction(draft: EventDraft, queue: string, trx: TransactionClientContract) {
+    traced(draft.event)
     this.#bufferFor(trx).push({ draft, queue })
   }
 
   async #announce(events: EventRecord[]) {
+    pipelineMetrics.eventsRecorded(events)
     await Promise.all(
       events.map((event) => this.events.emit('exo:event:recorded', publicEvent(event)))
     )

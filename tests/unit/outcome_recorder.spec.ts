@@ -28,7 +28,13 @@ const STEPS = [0, 60_000, 300_000]
 /** Without jitter, so that the next attempt's time is exact */
 const plan: DeliveryPlan = { queue: 'hooks', backoff: new ScheduleBackoff(STEPS, () => 0) }
 
-const event = { event: 'on_create' as const, resource: 'orders' }
+/** The event of the attempts, recorded a second before they are sent */
+const event = {
+  id: 'evt_1',
+  event: 'on_create' as const,
+  resource: 'orders',
+  occurredAt: new Date(NOW - 1000).toISOString(),
+}
 const requestHeaders = { 'content-type': 'application/json', 'webhook-id': 'msg_1' }
 
 const ok: SendResult = {
@@ -586,7 +592,7 @@ for (const dialect of dialects) {
         ok,
         retrying
       )
-      await recorder.interrupted(attempt('dlv_3', { eventId: 'evt_3' }), plan)
+      await recorder.interrupted(attempt('dlv_3', { eventId: 'evt_3' }), event, plan)
 
       for (const id of ['dlv_1', 'dlv_2', 'dlv_3']) {
         const row = (await database.row('exo_deliveries', id))!
@@ -614,7 +620,7 @@ for (const dialect of dialects) {
         started_at: database.time(NOW - 4000),
       })
 
-      await recorder.interrupted(attempt('dlv_1'), plan)
+      await recorder.interrupted(attempt('dlv_1'), event, plan)
 
       const row = (await database.row('exo_deliveries', 'dlv_1'))!
       assert.equal(row.status, 'failed')
@@ -643,13 +649,13 @@ for (const dialect of dialects) {
       await subscriptionWithEvent(database)
       await database.addAttempt(attempt('dlv_3', { number: 3 }), NOW - 5000)
 
-      await recorder.interrupted(attempt('dlv_3', { number: 3 }), plan)
+      await recorder.interrupted(attempt('dlv_3', { number: 3 }), event, plan)
       const [fourth] = await attemptsAfter(database, 3)
       assert.equal(fourth.attempt, 4)
       assert.equal(fourth.status, 'pending')
       assert.equal(await onRedis.count(), 1)
 
-      await recorder.interrupted(attempt(fourth.id, { number: 4 }), plan)
+      await recorder.interrupted(attempt(fourth.id, { number: 4 }), event, plan)
       assert.equal((await database.row('exo_deliveries', fourth.id))!.status, 'failed')
       assert.lengthOf(await attemptsAfter(database, 4), 0)
       assert.equal(await onRedis.count(), 1)
@@ -666,7 +672,13 @@ for (const dialect of dialects) {
         status: 'success',
       })
 
-      await recorder.cancel(['dlv_1', 'dlv_done'], 'Cancelled: the subscription was deleted')
+      await recorder.cancel(
+        [
+          { id: 'dlv_1', resource: 'orders' },
+          { id: 'dlv_done', resource: 'orders' },
+        ],
+        'Cancelled: the subscription was deleted'
+      )
 
       const cancelled = (await database.row('exo_deliveries', 'dlv_1'))!
       assert.equal(cancelled.status, 'failed')
