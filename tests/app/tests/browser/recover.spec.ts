@@ -1,12 +1,15 @@
 import { test } from '@japa/runner'
 import type { ApiClient } from '@japa/api-client'
-import Order from '#models/order'
-import type User from '#models/user'
 import { createdByApi } from '#tests/helpers/api'
-import { attemptsOf, deleteSubscriptions, subscriptionBody } from '#tests/helpers/api_fixtures'
+import {
+  attemptedOrder,
+  attemptsOf,
+  deleteSubscriptions,
+  subscriptionBody,
+} from '#tests/helpers/api_fixtures'
 import { signedInUser } from '#tests/helpers/browser'
-import { receiverFor, verifies, type Receiver } from '#tests/helpers/receiver'
-import { runningWorker, startWorker } from '#tests/helpers/worker'
+import { receiverFor, verifies } from '#tests/helpers/receiver'
+import { ownWorker } from '#tests/helpers/worker'
 
 type Cleanup = (fn: () => Promise<void>) => void
 
@@ -21,28 +24,12 @@ async function subscribedUser(cleanup: Cleanup, client: ApiClient, status: numbe
   return { receiver, user, page, id, secret }
 }
 
-/** An order of the user's, once its attempt has its outcome: its event id */
-async function orderEvent(user: User, receiver: Receiver, subscriptionId: number) {
-  const before = receiver.received.length
-  await Order.create({ userId: user.id, total: before, status: 'new' })
-  const received = await receiver.waitFor(before + 1)
-  await attemptsOf(subscriptionId, (rows) => rows.every((row) => row.status !== 'pending'))
-  return received[before].json.id as string
-}
-
 /**
  * One attempt per event (EXO_BACKOFF=0s): an event that failed stays failed,
  * as after an outage that outlasted the retries.
  */
 test.group('Dashboard | recover failed events', (group) => {
-  group.setup(async () => {
-    await runningWorker.current!.stop()
-    const worker = await startWorker({ env: { EXO_BACKOFF: '0s' } })
-    return async () => {
-      await worker.stop()
-      await startWorker()
-    }
-  })
+  ownWorker(group, { EXO_BACKOFF: '0s' })
   group.each.teardown(deleteSubscriptions)
 
   test('counts the failed events of a window, then re-sends them once confirmed', async ({
@@ -51,9 +38,12 @@ test.group('Dashboard | recover failed events', (group) => {
     cleanup,
   }) => {
     const { receiver, user, page, id, secret } = await subscribedUser(cleanup, client, 200)
-    const delivered = await orderEvent(user, receiver, id)
+    const delivered = await attemptedOrder(user, receiver, id)
     receiver.respondWith(500)
-    const failed = [await orderEvent(user, receiver, id), await orderEvent(user, receiver, id)]
+    const failed = [
+      await attemptedOrder(user, receiver, id),
+      await attemptedOrder(user, receiver, id),
+    ]
     receiver.respondWith(200)
 
     await page.goto(`/exo/webhooks/${id}`)
@@ -94,7 +84,7 @@ test.group('Dashboard | recover failed events', (group) => {
   }) => {
     const { receiver, user, page, id } = await subscribedUser(cleanup, client, 500)
     const since = new Date(Date.now() - 60_000).toISOString().slice(0, 19)
-    await orderEvent(user, receiver, id)
+    await attemptedOrder(user, receiver, id)
 
     await page.goto(`/exo/webhooks/${id}/recover`)
     await page.getByLabel('From (UTC)').fill(since)

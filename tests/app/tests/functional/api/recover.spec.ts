@@ -1,35 +1,18 @@
 import { test } from '@japa/runner'
 import { WebhookDelivery } from 'adonis-exo'
-import Order from '#models/order'
-import type User from '#models/user'
 import type { ExoApi } from '#tests/helpers/api'
 import {
   apiSubscribedReceiver,
   apiSubscription,
+  attemptedOrder,
   attemptsOf,
   deleteSubscriptions,
   errorFields,
+  settledAttempts,
 } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
-import { verifies, type Receiver } from '#tests/helpers/receiver'
-import { runningWorker, startWorker } from '#tests/helpers/worker'
-
-/** Every attempt of the subscription has its outcome */
-function settled(subscriptionId: number) {
-  return attemptsOf(subscriptionId, (rows) => rows.every((row) => row.status !== 'pending'))
-}
-
-/**
- * Creates an order, waits for the receiver to get its event and for the
- * attempt's outcome, and returns the event's id.
- */
-async function orderEvent(user: User, receiver: Receiver, subscriptionId: number) {
-  const before = receiver.received.length
-  await Order.create({ userId: user.id, total: before, status: 'new' })
-  const received = await receiver.waitFor(before + 1)
-  await settled(subscriptionId)
-  return received[before].json.id as string
-}
+import { verifies } from '#tests/helpers/receiver'
+import { ownWorker } from '#tests/helpers/worker'
 
 /** The attempts of an event at the subscription, first to last */
 function attemptsAt(subscriptionId: number, eventId: string) {
@@ -67,14 +50,7 @@ async function nextSecond() {
  * waits a minute for an answer, so a request the receiver holds stays pending.
  */
 test.group('API | POST /webhooks/:id/recover', (group) => {
-  group.setup(async () => {
-    await runningWorker.current!.stop()
-    const worker = await startWorker({ env: { EXO_BACKOFF: '0s', EXO_DELIVERY_TIMEOUT: '60s' } })
-    return async () => {
-      await worker.stop()
-      await startWorker()
-    }
-  })
+  ownWorker(group, { EXO_BACKOFF: '0s', EXO_DELIVERY_TIMEOUT: '60s' })
   group.each.teardown(deleteSubscriptions)
 
   test('re-sends, signed, exactly the events whose last attempt in the window failed', async ({
@@ -83,7 +59,7 @@ test.group('API | POST /webhooks/:id/recover', (group) => {
     cleanup,
   }) => {
     const { receiver, user, api, id, secret } = await apiSubscribedReceiver({ client, cleanup })
-    const send = () => orderEvent(user, receiver, id)
+    const send = () => attemptedOrder(user, receiver, id)
 
     receiver.respondWith(500)
     const early = await send()
@@ -104,13 +80,13 @@ test.group('API | POST /webhooks/:id/recover', (group) => {
     receiver.respondWith(200)
     await redeliver(api, id, fixed)
     await receiver.waitFor(9)
-    await settled(id)
+    await settledAttempts(id)
     await nextSecond()
     // Past the window: another failed attempt of an event lost in it, and an event lost after it
     receiver.respondWith(500)
     await redeliver(api, id, lost)
     await receiver.waitFor(10)
-    await settled(id)
+    await settledAttempts(id)
     const late = await send()
     // An attempt still under way
     receiver.respondWith(200)
@@ -134,7 +110,7 @@ test.group('API | POST /webhooks/:id/recover', (group) => {
     assert.lengthOf(receiver.received, 12, 'a dry run sends nothing')
 
     receiver.release()
-    await settled(id)
+    await settledAttempts(id)
     const recovered = await api.post(`/webhooks/${id}/recover`).json({ since, until })
     recovered.assertStatus(202)
     assert.deepEqual(recovered.body(), { queued: 3 })
@@ -149,7 +125,7 @@ test.group('API | POST /webhooks/:id/recover', (group) => {
       assert.isTrue(verifies(secret, request), 'signed with the subscription’s secret')
       assert.equal(request.headers['webhook-id'], request.json.id)
     }
-    await settled(id)
+    await settledAttempts(id)
     assert.lengthOf(receiver.received, 15, 'nothing else was sent')
     const lostAttempts = await attemptsAt(id, lost)
     assert.deepEqual(
@@ -180,7 +156,7 @@ test.group('API | POST /webhooks/:id/recover', (group) => {
       { status: 500 }
     )
     const since = new Date(Date.now() - 60_000).toISOString()
-    await orderEvent(user, receiver, id)
+    await attemptedOrder(user, receiver, id)
     const paused = await api.patch(`/webhooks/${id}`).json({ is_active: false })
     paused.assertStatus(200)
 
