@@ -99,6 +99,22 @@ function assertPath(key: string, value: string) {
 }
 
 /**
+ * `delivery.proxy`: an http(s) URL of a proxy's origin, credentials allowed.
+ */
+function resolveProxy(proxy: unknown): string | null {
+  if (proxy === undefined || proxy === null) return null
+  const url = typeof proxy === 'string' && URL.canParse(proxy) ? new URL(proxy) : null
+  const origin = url && url.pathname === '/' && !url.search && !url.hash
+  if (!origin || !['http:', 'https:'].includes(url.protocol)) {
+    throw new E_INVALID_CONFIG([
+      'delivery.proxy',
+      'must be the URL of an HTTP proxy, such as "http://proxy.internal:3128" or "http://user:password@proxy.internal:3128", without a path',
+    ])
+  }
+  return proxy as string
+}
+
+/**
  * Validates config/exo.ts when it is imported (so a mistake fails the boot with
  * the key named) and returns the resolved config lazily, as AdonisJS packages do.
  */
@@ -157,6 +173,7 @@ export function defineConfig(config: ExoConfig): ConfigProvider<ResolvedExoConfi
       allowPrivateNetworks: delivery.allowPrivateNetworks === true,
       requireHttps: delivery.requireHttps === true,
       lookup: delivery.lookup ?? dns.lookup,
+      proxy: resolveProxy(delivery.proxy),
     },
     retention: toMilliseconds('retention', config.retention ?? '30d'),
     notifications: { from: config.notifications?.from },

@@ -113,7 +113,8 @@ export class Exo {
     this.sender = new Sender(
       config.delivery.timeout,
       config.delivery.allowPrivateNetworks,
-      config.delivery.lookup
+      config.delivery.lookup,
+      config.delivery.proxy
     )
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
     const schemas = new PayloadSchemas(app.inTest, (message) => logger.warn(message))

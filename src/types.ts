@@ -105,6 +105,12 @@ export interface ExoConfig<User = any> {
      * addresses it gives.
      */
     lookup?: HostLookup
+    /**
+     * An HTTP proxy every request goes through, by CONNECT tunnels
+     * (`http://proxy.internal:3128`, credentials in the URL if it wants any),
+     * for apps whose egress must leave from fixed addresses.
+     */
+    proxy?: string | null
   }
   retention?: Duration
   notifications?: { from?: string }
@@ -131,6 +137,7 @@ export interface ResolvedExoConfig {
     allowPrivateNetworks: boolean
     requireHttps: boolean
     lookup: HostLookup
+    proxy: string | null
   }
   retention: number
   notifications: { from?: string }

@@ -1,7 +1,7 @@
 import dns from 'node:dns'
 import { isIP } from 'node:net'
-import { Agent } from 'undici'
-import { connectionLookup, refusalReason, type HostLookup } from './destination_guard.js'
+import { Agent, Pool, ProxyAgent, type Dispatcher } from 'undici'
+import { checkDestination, connectionLookup, type HostLookup } from './destination_guard.js'
 
 /** Response bodies are kept up to this size in the activity log */
 export const RESPONSE_BODY_LIMIT = 64 * 1024
@@ -63,17 +63,66 @@ function storableText(body: Buffer) {
   return body.toString('utf8').replaceAll('\u0000', '\uFFFD')
 }
 
+/** undici's errors of a proxy that was not reached, or did not answer CONNECT in time */
+const PROXY_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT'])
+
+/** The outcome of a request that got no answer */
+function failure(error: string, interrupted = false): Omit<SendResult, 'durationMs'> {
+  return {
+    httpStatus: null,
+    responseHeaders: null,
+    responseBody: null,
+    error,
+    ...(interrupted ? { interrupted } : {}),
+  }
+}
+
+/**
+ * Connections straight to receivers, each host name resolved through
+ * `lookup` and, when `guarded`, refused unless its addresses are public.
+ */
+function directAgent(timeoutMs: number, lookup: HostLookup, guarded: boolean) {
+  return new Agent({
+    connections: SOCKETS_PER_ORIGIN,
+    connect: { timeout: timeoutMs, lookup: connectionLookup(lookup, guarded) },
+    // The overall timeout of `send` covers both
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  })
+}
+
+/**
+ * Connections to receivers through an HTTP proxy's CONNECT tunnels, with
+ * undici's own ProxyAgent (credentials in the URL become Proxy-Authorization).
+ * The proxy's host name resolves through `lookup` unguarded: its address is
+ * the operator's choice, often a private one. Reaching the proxy and its
+ * answer to CONNECT are bounded by the timeout too.
+ */
+function proxyAgent(proxy: string, timeoutMs: number, lookup: HostLookup) {
+  return new ProxyAgent({
+    uri: proxy,
+    connections: SOCKETS_PER_ORIGIN,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    proxyTls: { timeout: timeoutMs, lookup: connectionLookup(lookup, false) },
+    clientFactory: (origin, options) => new Pool(origin, { ...options, headersTimeout: timeoutMs }),
+  })
+}
+
 /**
  * One HTTP POST over keep-alive connections (undici, whose client costs
  * half the CPU per request of Node's http module), with an overall timeout,
  * never following redirects and keeping at most 64 KiB of the response body.
  * Host names resolve through `lookup`; unless private networks are allowed,
- * only public addresses are reached.
+ * only public addresses are reached. With a `proxy`, requests go through its
+ * CONNECT tunnels, and the destination is judged before the proxy is asked.
  * A receiver gets at most SOCKETS_PER_ORIGIN requests at once from a worker;
  * the timeout and the duration count from when a request has its connection.
  */
 export class Sender {
-  #agent: Agent
+  #agent: Dispatcher
+  /** The proxy's host and port, as errors name it (never its credentials) */
+  #proxyHost: string | null
   /** How to abort each request that has its connection */
   #underWay = new Set<(error: Error) => void>()
   #interrupted = false
@@ -81,38 +130,62 @@ export class Sender {
   constructor(
     private timeoutMs: number,
     private allowPrivateNetworks = false,
-    lookup: HostLookup = dns.lookup
+    private lookup: HostLookup = dns.lookup,
+    proxy: string | null = null
   ) {
-    this.#agent = new Agent({
-      connections: SOCKETS_PER_ORIGIN,
-      connect: {
-        timeout: timeoutMs,
-        lookup: connectionLookup(lookup, !allowPrivateNetworks),
-      },
-      // The overall timeout below covers both
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    })
+    this.#proxyHost = proxy ? new URL(proxy).host : null
+    this.#agent = proxy
+      ? proxyAgent(proxy, timeoutMs, lookup)
+      : directAgent(timeoutMs, lookup, !allowPrivateNetworks)
   }
 
   /**
-   * Why the URL's host may not be reached when it is an IP literal, which
-   * connects without the agent's lookup.
+   * Why the URL's destination may not be reached, judged before the request
+   * leaves: an IP literal, which connects without the agent's lookup, or,
+   * through a proxy, whatever the host resolves to here, since the
+   * connection's own lookup then resolves the proxy.
    */
-  #refusedLiteral(url: URL): string | null {
-    const host = url.hostname.replace(/^\[|\]$/g, '')
-    if (this.allowPrivateNetworks || !isIP(host)) return null
-    const refused = refusalReason(host)
-    return refused ? `Refused destination: ${refused}` : null
+  async #refusal(url: URL): Promise<string | null> {
+    if (this.allowPrivateNetworks) return null
+    if (!this.#proxyHost && !isIP(url.hostname.replace(/^\[|\]$/g, ''))) return null
+    try {
+      await checkDestination(url, this.lookup)
+      return null
+    } catch (error) {
+      return error.message
+    }
   }
 
-  send(request: OutgoingRequest): Promise<SendResult> {
+  /**
+   * An error's text for the activity log: one on the way to the proxy says so.
+   */
+  #errorText(error: Error & { code?: string; syscall?: string }, connected: boolean) {
+    const message = error.message || String(error)
+    const toProxy = error.syscall !== undefined || PROXY_TIMEOUTS.has(error.code ?? '')
+    if (!this.#proxyHost || connected || !toProxy) return message
+    return `The proxy ${this.#proxyHost} could not be reached: ${message}`
+  }
+
+  async send(request: OutgoingRequest): Promise<SendResult> {
+    const startedAt = performance.now()
+    const url = new URL(request.url)
+    const refused =
+      url.protocol === 'http:' || url.protocol === 'https:'
+        ? await this.#refusal(url)
+        : `Unsupported protocol ${url.protocol}`
+    if (refused) {
+      return { ...failure(refused), durationMs: Math.round(performance.now() - startedAt) }
+    }
+    return this.#dispatch(request, url)
+  }
+
+  #dispatch(request: OutgoingRequest, url: URL): Promise<SendResult> {
     let startedAt = performance.now()
     const elapsed = () => Math.round(performance.now() - startedAt)
-    const url = new URL(request.url)
     const timeoutMs = this.timeoutMs
     const underWay = this.#underWay
     const isInterrupted = () => this.#interrupted
+    const errorText = this.#errorText.bind(this)
 
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined
@@ -127,20 +200,7 @@ export class Sender {
         if (abortRequest) underWay.delete(abortRequest)
         resolve({ ...result, durationMs: elapsed() })
       }
-      const fail = (error: string, interrupted = false) =>
-        settle({
-          httpStatus: null,
-          responseHeaders: null,
-          responseBody: null,
-          error,
-          ...(interrupted ? { interrupted } : {}),
-        })
-
-      const refused = this.#refusedLiteral(url)
-      if (refused) return fail(refused)
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        return fail(`Unsupported protocol ${url.protocol}`)
-      }
+      const fail = (error: string, interrupted = false) => settle(failure(error, interrupted))
 
       this.#agent.dispatch(
         {
@@ -161,7 +221,7 @@ export class Sender {
           },
           onError(error) {
             // Invalid headers, such as values saved behind the API's back, end here too
-            fail(error.message || String(error), error instanceof Interruption)
+            fail(errorText(error, abortRequest !== undefined), error instanceof Interruption)
           },
           onHeaders(statusCode, rawHeaders) {
             // 1xx informational answers come before the final one

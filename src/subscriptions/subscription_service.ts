@@ -19,6 +19,7 @@ import { WebhookSubscription, type SubscriptionAuth } from '../models/webhook_su
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { ResourceRegistry } from '../resources/registry.js'
 import { TRIGGERS, type EventName, type EventRecord, type ResolvedExoConfig } from '../types.js'
+import { failedEventsQuery } from './failed_events.js'
 import { generateSecret, secretHint } from './secrets.js'
 
 export interface SubscriptionInput {
@@ -57,6 +58,21 @@ function nameFromUrl(url: string) {
   return Array.from(domainToUnicode(hostname) || hostname)
     .slice(0, 255)
     .join('')
+}
+
+/** Events one replay or recovery queues at most */
+const REQUEUED_AT_MOST = 10_000
+
+/**
+ * The date a field of a request gives, in ISO-8601 (UTC when it has no offset).
+ */
+function dateField(field: string, value: string) {
+  const date = DateTime.fromISO(value, { zone: 'utc' })
+  // Years outside 1–9999 are valid ISO-8601 but not dates every database compares
+  if (!date.isValid || date.year < 1 || date.year > 9999) {
+    invalid(field, 'date', `The ${field} field must be an ISO-8601 date of the years 1 to 9999`)
+  }
+  return date
 }
 
 /**
@@ -319,11 +335,7 @@ export class SubscriptionService {
       if (visible.length === 0) invalid('event_id', 'exists', 'No event of yours has that id')
       return { occurredAt: row.occurred_at, id: row.id }
     }
-    const since = DateTime.fromISO(from.since!, { zone: 'utc' })
-    // Years outside 1–9999 are valid ISO-8601 but not dates every database compares
-    if (!since.isValid || since.year < 1 || since.year > 9999) {
-      invalid('since', 'date', 'The since field must be an ISO-8601 date of the years 1 to 9999')
-    }
+    const since = dateField('since', from.since!)
     // The format of `occurred_at` (microseconds), so that strings compare as times
     return { occurredAt: since.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS'000Z'"), id: '' }
   }
@@ -355,7 +367,7 @@ export class SubscriptionService {
       )
       .orderBy('occurred_at')
       .orderBy('id')
-      .limit(10_000)
+      .limit(REQUEUED_AT_MOST)
     if (subscription.environments.length > 0) {
       query.whereIn('environment', subscription.environments)
     }
@@ -366,6 +378,49 @@ export class SubscriptionService {
     )
     await this.#requeue(subscription, visible)
     return visible.length
+  }
+
+  /**
+   * Re-sends the events whose last attempt in `[since, until)` failed
+   * (until: now), oldest first, and tells how many; `dryRun` only counts them.
+   * Once queued, they are pending, so a recovery run again goes on with the
+   * events past the first REQUEUED_AT_MOST.
+   */
+  async recover(
+    subscription: WebhookSubscription,
+    window: { since: string; until?: string },
+    { dryRun = false } = {}
+  ) {
+    const since = dateField('since', window.since)
+    const until = window.until === undefined ? undefined : dateField('until', window.until)
+    if (until && until <= since) {
+      invalid('until', 'after', 'The until field must be a date after since')
+    }
+    const query = failedEventsQuery(this.db.connection(), subscription.id, {
+      since: since.toJSDate(),
+      until: until?.toJSDate(),
+    })
+    if (dryRun) {
+      const [{ total }] = await query.count('* as total')
+      return Number(total)
+    }
+    if (!subscription.isActive) {
+      invalid(
+        'is_active',
+        'active',
+        'The subscription is inactive: enable it (is_active: true) before recovering its events'
+      )
+    }
+    const rows = await query
+      .select('failed.event_id')
+      .orderBy('exo_events.occurred_at')
+      .orderBy('exo_events.id')
+      .limit(REQUEUED_AT_MOST)
+    await this.#requeue(
+      subscription,
+      rows.map((row) => row.event_id)
+    )
+    return rows.length
   }
 
   /** Whether an event row gets through the subscription's filter, as in the fan-out */

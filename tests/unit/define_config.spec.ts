@@ -71,6 +71,19 @@ test.group('defineConfig', () => {
     assert.strictEqual(config.delivery.lookup, lookup)
   })
 
+  test('a proxy URL is kept as given, credentials included; none by default', async ({
+    assert,
+  }) => {
+    for (const proxy of ['http://proxy.internal:3128', 'http://egress:p%40ss@10.0.0.8:3128/']) {
+      const config = await resolve({ ...BASE, delivery: { proxy } })
+      assert.equal(config.delivery.proxy, proxy)
+    }
+    for (const none of [BASE, { ...BASE, delivery: { proxy: null } }]) {
+      const config = await resolve(none)
+      assert.isNull(config.delivery.proxy)
+    }
+  })
+
   test('the namespace is the app package name as a slug unless set', async ({ assert }) => {
     const root = new URL(`../../tmp/namespace-${process.pid}/`, import.meta.url)
     await mkdir(root, { recursive: true })
@@ -109,6 +122,12 @@ test.group('defineConfig', () => {
     ['delivery.signer', { delivery: { signer: null as any } }],
     ['delivery.lookup', { delivery: { lookup: '10.0.0.53' as any } }],
     ['delivery.lookup', { delivery: { lookup: null as any } }],
+    ['delivery.proxy', { delivery: { proxy: 'proxy.internal:3128' } }],
+    ['delivery.proxy', { delivery: { proxy: 'socks5://proxy.internal:1080' } }],
+    ['delivery.proxy', { delivery: { proxy: 'http://proxy.internal:3128/egress' } }],
+    ['delivery.proxy', { delivery: { proxy: 'http://proxy.internal:3128?via=a' } }],
+    ['delivery.proxy', { delivery: { proxy: '' } }],
+    ['delivery.proxy', { delivery: { proxy: 3128 as any } }],
     ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 0 } }],
     ['delivery.autoDisableAfter', { delivery: { autoDisableAfter: 2.5 } }],
     ['retention', { retention: -1 }],

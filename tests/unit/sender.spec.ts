@@ -1,9 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
 import { test } from '@japa/runner'
 import type { TestContext } from '@japa/runner/core'
 import type { HostLookup } from '../../src/delivery/destination_guard.js'
 import { RESPONSE_BODY_LIMIT, Sender } from '../../src/delivery/sender.js'
+import { startConnectProxy } from '../app/tests/helpers/connect_proxy.js'
 
 type Cleanup = TestContext['cleanup']
 
@@ -220,5 +221,140 @@ test.group('Sender', () => {
 
     const unknown = await open.send({ ...request, url: `http://other.example:${server.port}/` })
     assert.match(unknown.error!, /ENOTFOUND/)
+  })
+})
+
+test.group('Sender | through a proxy', () => {
+  test('a request goes through the proxy’s CONNECT tunnel; the answer is the receiver’s', async ({
+    assert,
+    cleanup,
+  }) => {
+    const server = await receiver(cleanup, (response, path) => {
+      if (path === '/old') return response.writeHead(307, { location: '/new' }).end()
+      response.writeHead(202, { 'x-receiver': 'test' }).end('x'.repeat(RESPONSE_BODY_LIMIT + 10))
+    })
+    const proxy = await startConnectProxy({ cleanup })
+    const proxied = sender(cleanup, 1000, true, undefined, proxy.url)
+
+    const result = await proxied.send({ ...webhook, url: `http://127.0.0.1:${server.port}/hooks` })
+    assert.equal(result.httpStatus, 202)
+    assert.equal(result.responseHeaders!['x-receiver'], 'test')
+    assert.lengthOf(result.responseBody!, RESPONSE_BODY_LIMIT)
+    assert.deepEqual(proxy.connects, [`127.0.0.1:${server.port}`])
+    assert.equal(server.requests[0].body, webhook.body)
+    assert.notProperty(server.requests[0].headers, 'proxy-authorization')
+
+    const redirect = await proxied.send({ ...webhook, url: `http://127.0.0.1:${server.port}/old` })
+    assert.equal(redirect.httpStatus, 307, 'not followed')
+    assert.deepEqual(
+      server.requests.map((request) => request.path),
+      ['/hooks', '/old']
+    )
+  })
+
+  test('the proxy URL’s credentials go to the proxy alone', async ({ assert, cleanup }) => {
+    const server = await receiver(cleanup)
+    const credentials = { username: 'egress', password: 's3cret:pass' }
+    const proxy = await startConnectProxy({ cleanup, credentials })
+    const url = `http://127.0.0.1:${server.port}/`
+
+    const unauthenticated = await sender(cleanup, 1000, true, undefined, proxy.url).send({
+      ...webhook,
+      url,
+    })
+    assert.match(unauthenticated.error!, /407/)
+    assert.lengthOf(server.requests, 0)
+
+    const proxyUrl = `http://egress:${encodeURIComponent(credentials.password)}@127.0.0.1:${proxy.port}`
+    const result = await sender(cleanup, 1000, true, undefined, proxyUrl).send({ ...webhook, url })
+    assert.equal(result.httpStatus, 200)
+    assert.notProperty(server.requests[0].headers, 'proxy-authorization')
+  })
+
+  test('a refused destination is refused before the proxy is asked; the proxy’s own address may be private', async ({
+    assert,
+    cleanup,
+  }) => {
+    // The proxy answers 407 to everything: a request it is asked for never leaves it
+    const proxy = await startConnectProxy({
+      cleanup,
+      credentials: { username: 'nobody', password: 'never-sent' },
+    })
+    const privateName = sender(
+      cleanup,
+      1000,
+      false,
+      resolving('hooks.example', '10.1.2.3'),
+      proxy.url
+    )
+    for (const url of ['http://hooks.example/', 'http://127.0.0.1:9/', 'http://[::1]/']) {
+      const refused = await privateName.send({ ...webhook, url })
+      assert.match(refused.error!, /^Refused destination/, url)
+    }
+    const unknown = await privateName.send({ ...webhook, url: 'http://other.example/' })
+    assert.match(unknown.error!, /ENOTFOUND/)
+    assert.deepEqual(proxy.connects, [])
+
+    const publicName = sender(
+      cleanup,
+      1000,
+      false,
+      resolving('hooks.example', '93.184.216.34'),
+      proxy.url
+    )
+    const asked = await publicName.send({ ...webhook, url: 'https://hooks.example/' })
+    assert.match(asked.error!, /407/)
+    assert.deepEqual(proxy.connects, ['hooks.example:443'])
+  })
+
+  test('a proxy down, or one that never answers, fails the request, naming the proxy', async ({
+    assert,
+    cleanup,
+  }) => {
+    const closed = await startConnectProxy()
+    await closed.close()
+    const down = await sender(cleanup, 1000, true, undefined, closed.url).send({
+      ...webhook,
+      url: 'http://127.0.0.1:9/',
+    })
+    assert.match(down.error!, /^The proxy 127\.0\.0\.1:\d+ could not be reached: .*ECONNREFUSED/)
+
+    // A proxy that takes the connection and never answers CONNECT
+    const sockets: Socket[] = []
+    const silent = createNetServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    cleanup(() => {
+      sockets.forEach((socket) => socket.destroy())
+      return new Promise((resolve) => silent.close(() => resolve()))
+    })
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    const unanswered = await sender(cleanup, 300, true, undefined, silentUrl).send({
+      ...webhook,
+      url: 'http://127.0.0.1:9/',
+    })
+    assert.match(unanswered.error!, /^The proxy 127\.0\.0\.1:\d+ could not be reached/)
+  })
+
+  test('a receiver that hangs behind the proxy times out; interrupted, it resolves at once', async ({
+    assert,
+    cleanup,
+  }) => {
+    const server = await receiver(cleanup, () => {})
+    const proxy = await startConnectProxy({ cleanup })
+    const url = `http://127.0.0.1:${server.port}/`
+
+    const timedOut = await sender(cleanup, 200, true, undefined, proxy.url).send({
+      ...webhook,
+      url,
+    })
+    assert.match(timedOut.error!, /Timed out after 200ms/)
+
+    const hanging = await receiver(cleanup, () => {})
+    const interruptible = sender(cleanup, 60_000, true, undefined, proxy.url)
+    const underWay = interruptible.send({ ...webhook, url: `http://127.0.0.1:${hanging.port}/` })
+    await hanging.firstRequest()
+    interruptible.interrupt()
+    const result = await underWay
+    assert.isTrue(result.interrupted)
   })
 })

@@ -5,7 +5,7 @@ import { deliveryOf, ownedSubscription } from './api_context.js'
 import { deliveriesQuery } from '../list_queries.js'
 import { DEFAULT_PAGE_SIZE, page } from './pagination.js'
 import { serializeDelivery, serializeDeliveryDetail } from './serializers.js'
-import { listDeliveriesValidator, replayValidator } from './validators.js'
+import { listDeliveriesValidator, recoverValidator, replayValidator } from './validators.js'
 
 async function ownedDelivery(ctx: HttpContext) {
   const subscription = await ownedSubscription(ctx)
@@ -59,5 +59,13 @@ export default class DeliveriesController {
       since: input.since,
     })
     return ctx.response.status(202).send({ queued })
+  }
+
+  async recover(ctx: HttpContext) {
+    const subscription = await ownedSubscription(ctx)
+    const { dry_run: dryRun, ...window } = await recoverValidator.validate(ctx.request.body())
+    const count = await this.exo.subscriptions.recover(subscription, window, { dryRun })
+    if (dryRun) return { matched: count }
+    return ctx.response.status(202).send({ queued: count })
   }
 }

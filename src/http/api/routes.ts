@@ -34,6 +34,7 @@ export function registerApiRoutes(router: Router, prefix: string, exo: () => Pro
             apiAction(Deliveries, 'redeliver')
           )
           router.post('/webhooks/:id/replay', apiAction(Deliveries, 'replay'))
+          router.post('/webhooks/:id/recover', apiAction(Deliveries, 'recover'))
         })
         .where('id', /^\d{1,18}$/)
 

@@ -305,6 +305,14 @@ export const replayValidator = compile(
   })
 )
 
+export const recoverValidator = compile(
+  vine.object({
+    since: vine.string().maxLength(40),
+    until: vine.string().maxLength(40).optional(),
+    dry_run: vine.boolean({ strict: true }).optional(),
+  })
+)
+
 /**
  * Extra checks a schema cannot express, raised as VineJS raises its own.
  */

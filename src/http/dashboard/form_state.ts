@@ -19,6 +19,16 @@ interface FlashedForm {
   errors: Record<string, string[]>
 }
 
+/** Validation messages by the field they name */
+function errorsByField(messages: { field: string; message: string }[]) {
+  const errors: Record<string, string[]> = {}
+  for (const { field, message } of messages) {
+    errors[field] ??= []
+    errors[field].push(message)
+  }
+  return errors
+}
+
 /**
  * Keeps what the user typed (credentials aside) and the validation
  * messages for the page the user is sent back to.
@@ -29,11 +39,7 @@ export function flashForm(
   messages: { field: string; message: string }[],
   input: Record<string, unknown> = ctx.request.body()
 ) {
-  const errors: Record<string, string[]> = {}
-  for (const { field, message } of messages) {
-    errors[field] ??= []
-    errors[field].push(message)
-  }
+  const errors = errorsByField(messages)
   // Kept in the session, whose values go through lodash: no prototype-reaching key goes there
   const kept = withoutReservedKeys(
     Object.fromEntries(Object.entries(input).filter(([key]) => !UNKEPT_FIELDS.has(key)))
@@ -58,6 +64,11 @@ export class FormState {
   /** The form the previous request flashed */
   static of(flash: FlashMessages, ctx: HttpContext) {
     return new FormState(flash.get<FlashedForm | undefined>(ctx, FLASH_KEY, undefined))
+  }
+
+  /** A form shown again at once, on the same page, with what was typed and its messages */
+  static invalid(input: Record<string, unknown>, messages: { field: string; message: string }[]) {
+    return new FormState({ input, errors: errorsByField(messages) })
   }
 
   get hasErrors() {

@@ -6,6 +6,7 @@ import { dashboardAction, type ControllerImport } from './dashboard_action.js'
 const Session = () => import('./session_controller.js')
 const Subscriptions = () => import('./subscriptions_controller.js')
 const Subscription = () => import('./subscription_page_controller.js')
+const Recover = () => import('./recover_controller.js')
 const Tokens = () => import('./tokens_controller.js')
 const Resources = () => import('./resources_controller.js')
 const Pages = () => import('./pages_controller.js')
@@ -68,6 +69,8 @@ export function registerDashboardRoutes(
         .post('/webhooks/:id/rotate-secret', to(Subscription, 'rotateSecret'))
         .as('exo.webhooks.rotate')
       router.post('/webhooks/:id/replay', to(Subscription, 'replay')).as('exo.webhooks.replay')
+      router.get('/webhooks/:id/recover', to(Recover, 'show')).as('exo.webhooks.recover')
+      router.post('/webhooks/:id/recover', to(Recover, 'store')).as('exo.webhooks.recover.store')
       router
         .post('/webhooks/:id/deliveries/:deliveryId/redeliver', to(Subscription, 'redeliver'))
         .as('exo.deliveries.redeliver')

@@ -94,6 +94,8 @@ export default defineConfig({
     allowPrivateNetworks: env.get('EXO_ALLOW_PRIVATE_NETWORKS', false),
     requireHttps: app.inProduction,
     lookup,
+    // An HTTP proxy of the test's own (tests/functional/delivery_proxy.spec.ts)
+    proxy: env.get('EXO_DELIVERY_PROXY'),
   },
   retention: '30d',
   notifications: { from: env.get('EXO_MAIL_FROM') },

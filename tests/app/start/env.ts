@@ -35,6 +35,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   EXO_AUTO_DISABLE_AFTER: Env.schema.number.optional(),
   EXO_MAIL_FROM: Env.schema.string.optional(),
   EXO_ALLOW_PRIVATE_NETWORKS: Env.schema.boolean.optional(),
+  EXO_DELIVERY_PROXY: Env.schema.string.optional(),
   EXO_EVENTS_LOG: Env.schema.string.optional(),
   WEBHOOK_SECRET: Env.schema.string.optional(),
 })

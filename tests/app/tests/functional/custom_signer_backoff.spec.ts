@@ -3,7 +3,7 @@ import { test } from '@japa/runner'
 import Order from '#models/order'
 import { subscribedReceiver } from '#tests/helpers/fixtures'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
-import { runningWorker, startWorker } from '#tests/helpers/worker'
+import { ownWorker } from '#tests/helpers/worker'
 
 /**
  * The workers sign and schedule retries, so these tests run a worker whose
@@ -11,14 +11,7 @@ import { runningWorker, startWorker } from '#tests/helpers/worker'
  * signer, and three attempts, each retry at once, as its backoff.
  */
 test.group('Custom signer and backoff | config/exo.ts swaps them in the worker', (group) => {
-  group.setup(async () => {
-    await runningWorker.current!.stop()
-    const custom = await startWorker({ env: { EXO_TEST_DELIVERY: 'custom' } })
-    return async () => {
-      await custom.stop()
-      await startWorker()
-    }
-  })
+  ownWorker(group, { EXO_TEST_DELIVERY: 'custom' })
   group.each.teardown(deleteSubscriptions)
 
   test('the custom signer makes the signature headers, the others stay', async ({

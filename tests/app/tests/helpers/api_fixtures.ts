@@ -6,7 +6,9 @@ import exo from 'adonis-exo/services/main'
 import { createUser } from '#tests/helpers/fixtures'
 import { exoApi, tokenFor, type ExoApi } from '#tests/helpers/api'
 import { eventually, type WaitOptions } from '#tests/helpers/eventually'
-import { startReceiver } from '#tests/helpers/receiver'
+import { startReceiver, type Receiver } from '#tests/helpers/receiver'
+import Order from '#models/order'
+import type User from '#models/user'
 
 /** What fixtures take of a test's context: its API client, and its cleanup */
 export type FixtureContext = Pick<TestContext, 'client' | 'cleanup'>
@@ -171,6 +173,24 @@ export function completedAttempts(subscriptionId: number, count: number) {
     subscriptionId,
     (attempts) => attempts.length >= count && attempts.every((row) => row.status !== 'pending')
   )
+}
+
+/** The attempts of a subscription once each has its outcome */
+export function settledAttempts(subscriptionId: number) {
+  return attemptsOf(subscriptionId, (rows) => rows.every((row) => row.status !== 'pending'))
+}
+
+/**
+ * Creates an order of `user`, waits for the receiver to get its event and
+ * for the subscription's attempts to have their outcome, and returns the
+ * event's id.
+ */
+export async function attemptedOrder(user: User, receiver: Receiver, subscriptionId: number) {
+  const before = receiver.received.length
+  await Order.create({ userId: user.id, total: before, status: 'new' })
+  const received = await receiver.waitFor(before + 1)
+  await settledAttempts(subscriptionId)
+  return received[before].json.id as string
 }
 
 /**

@@ -31,6 +31,8 @@ export async function startReceiver(
   const received: ReceivedRequest[] = []
   let status = options.status ?? 200
   let headers = options.headers ?? {}
+  /** The answers held back while the receiver is held, in order */
+  let held: (() => void)[] | null = null
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
@@ -51,7 +53,8 @@ export async function startReceiver(
         })
         response.end(options.body ?? (status < 300 ? 'ok' : 'nope'))
       }
-      if (options.delayMs) setTimeout(answer, options.delayMs)
+      if (held) held.push(answer)
+      else if (options.delayMs) setTimeout(answer, options.delayMs)
       else answer()
     })
   })
@@ -65,6 +68,16 @@ export async function startReceiver(
     respondWith(next: number, nextHeaders: Record<string, string> = {}) {
       status = next
       headers = nextHeaders
+    },
+    /** Keeps the requests that arrive from now on waiting for their answer */
+    hold() {
+      held ??= []
+    },
+    /** Answers the requests held back, and the next ones at once */
+    release() {
+      const answers = held ?? []
+      held = null
+      answers.forEach((answer) => answer())
     },
     /**
      * Waits until `count` requests arrived, failing after `timeout` ms.

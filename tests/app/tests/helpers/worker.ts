@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import app from '@adonisjs/core/services/app'
 import exo from 'adonis-exo/services/main'
 import type { ExoEventsList } from 'adonis-exo'
+import type { Group } from '@japa/runner/core'
 import env from '#start/env'
 import { eventually } from '#tests/helpers/eventually'
 
@@ -202,4 +203,25 @@ export async function startWorker(
   if (!options.root) runningWorker.current = worker
   started.add(worker)
   return worker
+}
+
+/**
+ * Runs the group's tests against a worker of their own, started with the
+ * environment `variables` (or what they give once the group starts) in place
+ * of the run's usual worker, which is back afterwards.
+ */
+export function ownWorker(
+  group: Group,
+  variables: Record<string, string> | (() => Record<string, string>)
+) {
+  group.setup(async () => {
+    await runningWorker.current!.stop()
+    const worker = await startWorker({
+      env: typeof variables === 'function' ? variables() : variables,
+    })
+    return async () => {
+      await worker.stop()
+      await startWorker()
+    }
+  })
 }

@@ -129,6 +129,7 @@ const OPERATIONS: { method: Method; route: string }[] = [
   { method: 'GET', route: '/webhooks/:id/deliveries/:deliveryId' },
   { method: 'POST', route: '/webhooks/:id/deliveries/:deliveryId/redeliver' },
   { method: 'POST', route: '/webhooks/:id/replay' },
+  { method: 'POST', route: '/webhooks/:id/recover' },
 ]
 
 test.group('OpenAPI | every answer of the API matches the served document', (group) => {
@@ -478,7 +479,7 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     assert.match(body.error, /ECONNREFUSED/)
   })
 
-  test('deliveries: list, show (success, failed, pending), redeliver, replay', async ({
+  test('deliveries: list, show (success, failed, pending), redeliver, replay, recover', async ({
     assert,
     client,
   }) => {
@@ -571,6 +572,28 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
     }
     // Let the queued attempts land before the receiver goes away
     await receiver.waitFor(before + 1 + fromEvent.queued + fromMoment.queued)
+
+    const window = { since: DateTime.now().minus({ minutes: 5 }).toISO() }
+    const { body: count } = await call(client, 'POST', '/webhooks/:id/recover', {
+      token,
+      params: { id },
+      body: { ...window, dry_run: true },
+    })
+    assert.equal(count.matched, 0)
+    const { body: recovered } = await call(client, 'POST', '/webhooks/:id/recover', {
+      token,
+      params: { id },
+      body: window,
+    })
+    assert.deepEqual(recovered, { queued: 0 })
+    for (const body of [{}, { since: 'yesterday' }, { ...window, dry_run: 'yes' }]) {
+      const { status } = await call(client, 'POST', '/webhooks/:id/recover', {
+        token,
+        params: { id },
+        body,
+      })
+      assert.equal(status, 422, JSON.stringify(body))
+    }
   })
 
   test('DELETE /webhooks/:id: 204, then 404', async ({ client, assert }) => {
@@ -623,8 +646,7 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
         const { status } = await call(client, method, route, {
           token: as,
           params,
-          body:
-            method === 'POST' && route.endsWith('/replay') ? { since: '2020-01-01' } : undefined,
+          body: /\/(replay|recover)$/.test(route) ? { since: '2020-01-01' } : undefined,
         })
         assert.equal(status, 404, `${method} ${route} ${JSON.stringify(params)}`)
       }
