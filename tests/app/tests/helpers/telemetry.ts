@@ -136,6 +136,7 @@ function attributesOf(attributes: { key: string; value: AnyValue }[] = []) {
 export async function startOtlpCollector() {
   const spans: SpanRecord[] = []
   let latestMetrics: MetricPoint[] = []
+  let metricsWaiters: ((points: MetricPoint[]) => void)[] = []
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
@@ -143,7 +144,11 @@ export async function startOtlpCollector() {
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
       if (request.url === '/v1/traces') spans.push(...spansOf(body))
-      if (request.url === '/v1/metrics') latestMetrics = metricsOf(body)
+      if (request.url === '/v1/metrics') {
+        latestMetrics = metricsOf(body)
+        for (const resolve of metricsWaiters) resolve(latestMetrics)
+        metricsWaiters = []
+      }
       response.writeHead(200, { 'content-type': 'application/json' })
       response.end('{}')
     })
@@ -155,6 +160,8 @@ export async function startOtlpCollector() {
     url: `http://127.0.0.1:${port}`,
     spans: () => spans,
     metrics: () => latestMetrics,
+    /** The next metrics a worker exports: totals that count all it did before the call */
+    nextMetrics: () => new Promise<MetricPoint[]>((resolve) => metricsWaiters.push(resolve)),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
