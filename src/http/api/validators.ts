@@ -1,5 +1,6 @@
 import vine, { errors } from '@vinejs/vine'
 import type { MessagesProviderContact, SchemaTypes } from '@vinejs/vine/types'
+import { STATS_WINDOWS, type StatsWindow } from '../../delivery/endpoint_stats.js'
 import { findReservedKey } from '../../reserved_keys.js'
 import { TRIGGERS } from '../../types.js'
 
@@ -294,6 +295,12 @@ export const replayValidator = compile(
   vine.object({
     event_id: vine.string().maxLength(40).optional().requiredIfMissing('since'),
     since: vine.string().maxLength(40).optional(),
+  })
+)
+
+export const statsValidator = compile(
+  vine.object({
+    window: vine.enum(Object.keys(STATS_WINDOWS) as StatsWindow[]).optional(),
   })
 )
 
