@@ -1,6 +1,5 @@
 import { test } from '@japa/runner'
 import { DateTime } from 'luxon'
-import Order from '#models/order'
 import type { ExoApi } from '#tests/helpers/api'
 import {
   apiSubscribedReceiver,
@@ -11,6 +10,7 @@ import {
   deleteSubscriptions,
   errorFields,
 } from '#tests/helpers/api_fixtures'
+import { deliveredOrder } from '#tests/helpers/fixtures'
 import { loggedAttempt, nearestRank } from '#tests/helpers/logged_attempts'
 import { closedUrl, receiverFor } from '#tests/helpers/receiver'
 
@@ -47,8 +47,7 @@ test.group('API | GET /webhooks/:id/stats', (group) => {
     cleanup,
   }) => {
     const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
-    await Order.create({ userId: user.id, total: 1, status: 'new' })
-    await receiver.waitFor(1)
+    await deliveredOrder(user, receiver)
     await completedAttempts(id, 1)
     for (let index = 0; index < 2; index++) {
       await ping(api, id, 200)
