@@ -19,6 +19,7 @@ export interface Results {
   fanout?: Figure
   fanout_filtered?: Figure
   deliveries_list?: Figure
+  endpoint_stats?: Figure
 }
 
 /** All processes' CPU, or a dash where /proc could not be read */
@@ -82,6 +83,13 @@ const KEYS: Record<
     bound: 20,
     absolute: (d) =>
       `p50 ${d.first_page.p50_ms} ms; ?status=failed p95 ${d.status_failed_first_page.p95_ms} ms`,
+  },
+  stats_p95_ms: {
+    scenario: 'endpoint_stats',
+    at: 'most',
+    bound: 50,
+    absolute: (d) =>
+      `p50 ${d.window_24h.p50_ms} ms; ?window=7d p50 ${d.window_7d.p50_ms} / p95 ${d.window_7d.p95_ms} ms`,
   },
 }
 

@@ -15,7 +15,8 @@
  *   BENCH_ROUNDS        measured rounds per scenario (default 5; saves: three times as many)
  *   BENCH_QUICK=1       a fifth of the default sizes, for trying the bench out
  *   BENCH_ONLY          some of the scenarios, comma-separated: save, transaction,
- *                       throughput, latency, fanout, fanout_filtered, list (default: all)
+ *                       throughput, latency, fanout, fanout_filtered, list, stats
+ *                       (default: all)
  *   BENCH_PROFILE=1     workers and the API server write CPU profiles to bench/tmp/profiles/
  *   BENCH_PORT          first of two ports to bind (receiver, web server);
  *                       default: free ports
@@ -44,6 +45,7 @@ import {
 } from './processes.js'
 import { report, type Results } from './report.js'
 import { deliveriesList } from './scenarios/deliveries_list.js'
+import { endpointStats } from './scenarios/endpoint_stats.js'
 import { fanOut } from './scenarios/fan_out.js'
 import { latency } from './scenarios/latency.js'
 import { saveOverhead } from './scenarios/save_overhead.js'
@@ -200,6 +202,13 @@ try {
   if (runs('list')) {
     step('API: the first page of deliveries of a subscription with 100,000 attempts')
     results.deliveries_list = await deliveriesList(ctx, { rows: 100_000, requests: scale(200) })
+  }
+  if (runs('stats')) {
+    step('API: the stats of a subscription with 1,000,000 attempts over 30 days')
+    results.endpoint_stats = await endpointStats(ctx, {
+      rows: scale(1_000_000),
+      requests: scale(200),
+    })
   }
 
   results.load.at_end = uptime()

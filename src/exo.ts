@@ -10,6 +10,7 @@ import { AttemptLog } from './delivery/attempt_log.js'
 import { DeliveryPlans } from './delivery/delivery_plan.js'
 import { Deliverer } from './delivery/deliverer.js'
 import { RateLimiter } from './delivery/rate_limiter.js'
+import { EndpointStats } from './delivery/endpoint_stats.js'
 import { OutcomeRecorder } from './outcome/outcome_recorder.js'
 import { SubscriptionNotices } from './outcome/subscription_notices.js'
 import { Sender } from './delivery/sender.js'
@@ -62,6 +63,7 @@ export class Exo {
   readonly deliverer: Deliverer
   readonly sender: Sender
   readonly sweeper: Sweeper
+  readonly stats: EndpointStats
   readonly workers = new RunningWorkers()
   readonly foreignJobs: ForeignJobs
   readonly subscriptions: SubscriptionService
@@ -119,6 +121,7 @@ export class Exo {
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
     const schemas = new PayloadSchemas(app.inTest, (message) => logger.warn(message))
     this.changes = new ModelChanges(this.registry, planFor, this.recorder, schemas, environment)
+    this.stats = new EndpointStats(db, clock)
     this.sweeper = new Sweeper(
       db,
       this.outbox,

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto'
-import { ulid } from 'ulid'
+import { encodeTime, TIME_LEN, ulid } from 'ulid'
 
 const pool = new Uint8Array(4096)
 let next = pool.length
@@ -21,6 +21,15 @@ function pooledRandom() {
  */
 export function prefixedUlid(prefix: string) {
   return `${prefix}_${ulid(undefined, pooledRandom)}`
+}
+
+/**
+ * The smallest id `prefixedUlid(prefix)` makes at `time` or later: a ULID
+ * starts with its time, so ids compare in the order they were made and a
+ * period's ids are a range (on an index that holds them).
+ */
+export function firstIdAt(prefix: string, time: number) {
+  return `${prefix}_${encodeTime(time, TIME_LEN)}`
 }
 
 /**

@@ -5,6 +5,7 @@ import { apiActions } from './api_middleware.js'
 const Webhooks = () => import('./webhooks_controller.js')
 const Deliveries = () => import('./deliveries_controller.js')
 const Meta = () => import('./meta_controller.js')
+const Stats = () => import('./stats_controller.js')
 
 /**
  * The subscriptions API (docs/api.md), under the configured prefix.
@@ -35,6 +36,7 @@ export function registerApiRoutes(router: Router, prefix: string, exo: () => Pro
           )
           router.post('/webhooks/:id/replay', apiAction(Deliveries, 'replay'))
           router.post('/webhooks/:id/recover', apiAction(Deliveries, 'recover'))
+          router.get('/webhooks/:id/stats', apiAction(Stats, 'show'))
         })
         .where('id', /^\d{1,18}$/)
 

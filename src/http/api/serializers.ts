@@ -1,3 +1,4 @@
+import type { EndpointHealth } from '../../delivery/endpoint_stats.js'
 import type { WebhookDelivery } from '../../models/webhook_delivery.js'
 import type { WebhookSubscription } from '../../models/webhook_subscription.js'
 import { maskSecret } from '../../subscriptions/secrets.js'
@@ -86,5 +87,30 @@ export function serializeDeliveryDetail(
             headers: delivery.responseHeaders,
             body: delivery.responseBody,
           },
+  }
+}
+
+/**
+ * A subscription's endpoint health over a window (`GET /webhooks/:id/stats`).
+ */
+export function serializeEndpointHealth(health: EndpointHealth) {
+  const { lastError } = health
+  return {
+    window: health.window,
+    attempts: health.attempts,
+    succeeded: health.succeeded,
+    failed: health.failed,
+    success_rate: health.successRate,
+    p50_ms: health.p50Ms,
+    p95_ms: health.p95Ms,
+    status_codes: health.statusCodes,
+    last_error: lastError
+      ? {
+          delivery_id: lastError.deliveryId,
+          error: lastError.error,
+          http_status: lastError.httpStatus,
+          completed_at: lastError.completedAt?.toUTC().toISO() ?? null,
+        }
+      : null,
   }
 }

@@ -1,5 +1,6 @@
 import vine, { errors } from '@vinejs/vine'
 import type { MessagesProviderContact, SchemaTypes } from '@vinejs/vine/types'
+import { STATS_WINDOWS, type StatsWindow } from '../../delivery/endpoint_stats.js'
 import { findReservedKey } from '../../reserved_keys.js'
 import { TRIGGERS } from '../../types.js'
 
@@ -310,6 +311,12 @@ export const recoverValidator = compile(
     since: vine.string().maxLength(40),
     until: vine.string().maxLength(40).optional(),
     dry_run: vine.boolean({ strict: true }).optional(),
+  })
+)
+
+export const statsValidator = compile(
+  vine.object({
+    window: vine.enum(Object.keys(STATS_WINDOWS) as StatsWindow[]).optional(),
   })
 )
 

@@ -4,7 +4,11 @@ import db from '@adonisjs/lucid/services/db'
 import { Duration } from 'luxon'
 import { deliveryOf } from '../api/api_context.js'
 import { page } from '../api/pagination.js'
-import { serializeDeliveryDetail, serializeSubscription } from '../api/serializers.js'
+import {
+  serializeDeliveryDetail,
+  serializeEndpointHealth,
+  serializeSubscription,
+} from '../api/serializers.js'
 import {
   listDeliveriesValidator,
   replayValidator,
@@ -17,9 +21,11 @@ import { dashboardSubscription, userEmails } from './dashboard_context.js'
 import { text } from './subscription_form.js'
 
 const ACTIVITY_PAGE_SIZE = 20
+/** The periods of the health panel */
+const HEALTH_WINDOWS = ['24h', '7d'] as const
 
 /**
- * A subscription's page: its settings, its chart and activity log, and the
+ * A subscription's page: its settings, its health, chart and activity log, and the
  * actions on it (ping, rotate the secret, redeliver, replay).
  */
 export default class SubscriptionPageController {
@@ -51,6 +57,9 @@ export default class SubscriptionPageController {
         })
     )
     const emails = await userEmails(this.exo, [subscription.userId, subscription.updatedBy])
+    const health = await Promise.all(
+      HEALTH_WINDOWS.map((window) => this.exo.stats.of(subscription.id, window))
+    )
 
     return this.dashboard.render(ctx, 'pages/webhooks/show', {
       subscription: serializeSubscription(subscription),
@@ -61,6 +70,7 @@ export default class SubscriptionPageController {
           : (emails.get(Number(subscription.updatedBy)) ?? null),
       // Shown once, right after create or rotate: the flash is gone on the next page
       secret: this.dashboard.flash.get(ctx, 'exo_secret', null),
+      health: health.map(serializeEndpointHealth),
       chart: await activityChart(db, subscription.id, range),
       activity: activity.data,
       nextCursor: activity.next_cursor,

@@ -8,31 +8,26 @@ import { apiPath, createdByApi, tokenFor } from '#tests/helpers/api'
 import { deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
 import { fillNewSubscription, openPage, screenshot, signIn } from '#tests/helpers/browser'
+import { loggedAttempt } from '#tests/helpers/logged_attempts'
 import { receiverFor } from '#tests/helpers/receiver'
 
 /**
- * A day of attempts before now, so the chart has a history to show: a
- * steady flow with a bad hour. Written straight to the activity log: only
- * the screenshots use it.
+ * A week of attempts before now, so the chart and the health panel have a
+ * history to show: a steady flow with a bad hour today. Written straight to
+ * the activity log: only the screenshots use it.
  */
-async function dayOfAttempts(subscriptionId: number) {
+async function weekOfAttempts(subscriptionId: number) {
   const now = DateTime.now()
-  for (let hour = 23; hour >= 1; hour--) {
+  for (let hour = 24 * 6; hour >= 1; hour -= hour > 23 ? 5 : 1) {
     const succeeded = 4 + ((hour * 7) % 9)
     const failed = hour === 9 ? 5 : hour % 6 === 0 ? 1 : 0
     for (let index = 0; index < succeeded + failed; index++) {
-      const at = now.minus({ hours: hour, minutes: index * 3 })
-      await WebhookDelivery.create({
-        id: `dlv_history_${subscriptionId}_${hour}_${index}`,
-        subscriptionId,
-        eventId: `evt_history_${hour}_${index}`,
-        attempt: 1,
-        status: index < succeeded ? 'success' : 'failed',
-        httpStatus: index < succeeded ? 200 : 503,
-        durationMs: 40 + index,
-        scheduledAt: at,
-        completedAt: at,
-        createdAt: at,
+      const ok = index < succeeded
+      await loggedAttempt(subscriptionId, now.minus({ hours: hour, minutes: index * 3 }), {
+        status: ok ? 'success' : 'failed',
+        httpStatus: ok ? 200 : 503,
+        durationMs: 38 + ((hour * 13 + index * 29) % 47) + (index === 0 ? 180 : 0),
+        error: ok ? null : 'HTTP 503',
       })
     }
   }
@@ -110,7 +105,7 @@ test.group('Dashboard | screenshots', (group) => {
       })
       .save()
 
-    await dayOfAttempts(crmId)
+    await weekOfAttempts(crmId)
     for (const total of [120, 80, 45]) {
       await Order.create({ userId: admin.id, total, status: 'paid' })
     }
@@ -131,6 +126,7 @@ test.group('Dashboard | screenshots', (group) => {
     await screenshot(page, 'create-form-validation-error')
 
     await page.goto(`/exo/webhooks/${crmId}`)
+    await screenshot(page.locator('#health'), 'health')
     await page.locator('details.attempt summary').first().click()
     await screenshot(page, 'subscription')
 

@@ -14,6 +14,7 @@ import {
   signIn,
   subscriptionIdOf,
 } from '#tests/helpers/browser'
+import { loggedAttempt, nearestRank } from '#tests/helpers/logged_attempts'
 import { receiverFor, verifies } from '#tests/helpers/receiver'
 
 type Cleanup = (fn: () => Promise<void>) => void
@@ -24,6 +25,8 @@ interface Attempt {
   attempt: number
   status: string
   http_status: number | null
+  duration_ms: number | null
+  created_at: string
   event: string
 }
 
@@ -350,6 +353,57 @@ test.group("Dashboard | a subscription's page", (group) => {
     assert.lengthOf(await chart.locator('title').allTextContents(), 28)
     await page.getByRole('link', { name: '30d' }).click()
     assert.equal(await label(), 'Attempts in the last 30d: 3 succeeded, 1 failed')
+  })
+
+  test('the health panel shows what the attempts came to over 24 hours and 7 days, no JS', async ({
+    assert,
+    client,
+    cleanup,
+  }) => {
+    const { receiver, page, id, ping, settled } = await onSubscriptionPage(cleanup, client, {
+      javaScript: false,
+    })
+    const panel = page.getByRole('table', { name: 'Health' })
+    const figures = (name: string) =>
+      panel
+        .locator('tr', { has: page.getByRole('rowheader', { name, exact: true }) })
+        .locator('td')
+        .allInnerTexts()
+    assert.deepEqual(await figures('Success rate'), ['—', '—'])
+    assert.deepEqual(await figures('Last error'), ['None', 'None'])
+
+    // Three days ago: counted in the 7 days only
+    await loggedAttempt(id, DateTime.now().minus({ days: 3 }), {
+      status: 'success',
+      httpStatus: 204,
+      durationMs: 4000,
+    })
+    for (const status of [200, 200, 200, 500]) {
+      receiver.respondWith(status)
+      await ping()
+    }
+    const attempts = await settled(4)
+    const pings = attempts.filter((attempt) => attempt.event === 'ping')
+    const durations = pings.map((attempt) => attempt.duration_ms!)
+    assert.lengthOf(durations, 4)
+
+    assert.deepEqual(await figures('Attempts'), [
+      '4 3 succeeded, 1 failed',
+      '5 4 succeeded, 1 failed',
+    ])
+    assert.deepEqual(await figures('Success rate'), ['75.0 %', '80.0 %'])
+    assert.deepEqual(await figures('Duration p50'), [
+      `${nearestRank(durations, 0.5)} ms`,
+      `${nearestRank([...durations, 4000], 0.5)} ms`,
+    ])
+    assert.deepEqual(await figures('Duration p95'), [
+      `${nearestRank(durations, 0.95)} ms`,
+      '4000 ms',
+    ])
+    assert.deepEqual(await figures('Status codes'), ['200 × 3 500 × 1', '200 × 3 204 × 1 500 × 1'])
+    const [lastError, lastErrorOfTheWeek] = await figures('Last error')
+    assert.match(lastError, /^HTTP 500\s/)
+    assert.equal(lastErrorOfTheWeek, lastError)
   })
 
   test('another user’s subscription is a 404 page', async ({ assert, client, cleanup }) => {

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
 import env from '#start/env'
 import { userWithToken } from '#tests/helpers/api_fixtures'
 import { createUser } from '#tests/helpers/fixtures'
@@ -125,12 +125,19 @@ export function subscriptionIdOf(page: Page) {
 }
 
 /**
- * Saves a screenshot of the page under $EXO_SCREENSHOTS (`npm run
- * screenshots` sets it to docs/screenshots); does nothing otherwise.
+ * Saves a screenshot of the page, or of one element of it, under
+ * $EXO_SCREENSHOTS (`npm run screenshots` sets it to docs/screenshots); does
+ * nothing otherwise.
  */
-export async function screenshot(page: Page, name: string, options = { fullPage: true }) {
+export async function screenshot(
+  target: Page | Locator,
+  name: string,
+  options = { fullPage: true }
+) {
   const directory = process.env.EXO_SCREENSHOTS
   if (!directory) return
   await mkdir(directory, { recursive: true })
-  await page.screenshot({ path: `${directory}/${name}.png`, fullPage: options.fullPage })
+  const path = `${directory}/${name}.png`
+  if ('goto' in target) await target.screenshot({ path, fullPage: options.fullPage })
+  else await target.screenshot({ path })
 }

@@ -130,6 +130,7 @@ const OPERATIONS: { method: Method; route: string }[] = [
   { method: 'POST', route: '/webhooks/:id/deliveries/:deliveryId/redeliver' },
   { method: 'POST', route: '/webhooks/:id/replay' },
   { method: 'POST', route: '/webhooks/:id/recover' },
+  { method: 'GET', route: '/webhooks/:id/stats' },
 ]
 
 test.group('OpenAPI | every answer of the API matches the served document', (group) => {
@@ -593,6 +594,31 @@ test.group('OpenAPI | every answer of the API matches the served document', (gro
         body,
       })
       assert.equal(status, 422, JSON.stringify(body))
+    }
+  })
+
+  test('GET /webhooks/:id/stats: 200 with and without attempts, 422', async ({
+    assert,
+    client,
+  }) => {
+    const created = await createSubscription(client)
+    const params = { id: created.id }
+    const { body: empty } = await call(client, 'GET', '/webhooks/:id/stats', { token, params })
+    assert.isNull(empty.last_error)
+
+    await deliveredAttempt(client, created.id)
+    receiver.respondWith(500)
+    await call(client, 'POST', '/webhooks/:id/ping', { token, params })
+    receiver.respondWith(200)
+    const { body } = await call(client, 'GET', '/webhooks/:id/stats', {
+      token,
+      params,
+      qs: { window: '1h' },
+    })
+    assert.containsSubset(body, { window: '1h', attempts: 2, status_codes: { 200: 1, 500: 1 } })
+    for (const qs of ['window=2h', 'window=', 'window[]=1h']) {
+      const { status } = await call(client, 'GET', '/webhooks/:id/stats', { token, params, qs })
+      assert.equal(status, 422, qs)
     }
   })
 
