@@ -64,7 +64,7 @@ export type ReceiverCommand =
   { type: 'expect'; count: number } | { type: 'hold' } | { type: 'release' } | { type: 'receipts' }
 
 export type ReceiverReply =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; hangingPort: number }
   | { type: 'done' }
   | { type: 'reached'; at: number }
   | { type: 'receipts'; ids: number[]; times: number[] }
@@ -353,6 +353,8 @@ export async function startReceiver(port: number) {
   return {
     process: child,
     url: (path = '/hook') => `http://127.0.0.1:${listening.port}${path}`,
+    /** An endpoint, on another origin, that holds every request until the sender gives up */
+    hangingUrl: () => `http://127.0.0.1:${listening.hangingPort}/hook`,
     /**
      * Forgets what arrived so far; resolves with the monotonic time at which
      * the `count`-th request of what follows arrives.

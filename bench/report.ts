@@ -19,6 +19,7 @@ export interface Results {
   fanout?: Figure
   fanout_filtered?: Figure
   deliveries_list?: Figure
+  slow_endpoint?: Figure
 }
 
 /** All processes' CPU, or a dash where /proc could not be read */
@@ -82,6 +83,14 @@ const KEYS: Record<
     bound: 20,
     absolute: (d) =>
       `p50 ${d.first_page.p50_ms} ms; ?status=failed p95 ${d.status_failed_first_page.p95_ms} ms`,
+  },
+  slow_endpoint_p99_ratio: {
+    scenario: 'slow_endpoint',
+    at: 'most',
+    bound: 1.5,
+    absolute: (d) =>
+      `p99 ${d.with_hanging.p99_ms} vs ${d.without_hanging.p99_ms} ms; ` +
+      `p50 ${d.with_hanging.p50_ms} vs ${d.without_hanging.p50_ms} ms (with the hanging endpoint vs without)`,
   },
 }
 
