@@ -61,13 +61,18 @@ export const EXO_REDIS_QUEUE = `${await namespaceOf(APP_URL)}.${EXO_QUEUE}`
 export const RAW_QUEUE = 'raw-webhooks'
 
 export type ReceiverCommand =
-  { type: 'expect'; count: number } | { type: 'hold' } | { type: 'release' } | { type: 'receipts' }
+  | { type: 'expect'; count: number }
+  | { type: 'hold' }
+  | { type: 'release' }
+  | { type: 'receipts' }
+  | { type: 'hanging' }
 
 export type ReceiverReply =
   | { type: 'listening'; port: number; hangingPort: number }
   | { type: 'done' }
   | { type: 'reached'; at: number }
   | { type: 'receipts'; ids: number[]; times: number[] }
+  | { type: 'hanging'; open: number }
 
 const LOGS = new URL('tmp/', import.meta.url)
 
@@ -369,6 +374,12 @@ export async function startReceiver(port: number) {
     },
     async release() {
       await call({ type: 'release' })
+    },
+    /** How many requests the endpoint that never answers holds open */
+    async hangingOpen() {
+      const reply = await call({ type: 'hanging' })
+      if (reply.type !== 'hanging') throw new Error(`Unexpected receiver reply ${reply.type}`)
+      return reply.open
     },
     /** The `data.id` and the arrival time of each request since `expect` */
     async receipts() {

@@ -53,11 +53,17 @@ process.on('message', (command: ReceiverCommand) => {
       return reply({ type: 'done' })
     case 'receipts':
       return reply({ type: 'receipts', ids, times })
+    case 'hanging':
+      return reply({ type: 'hanging', open: hangingOpen })
   }
 })
 
 // Each request stays open until its sender closes the connection
-const hanging = createServer(() => {})
+let hangingOpen = 0
+const hanging = createServer((_request, response) => {
+  hangingOpen++
+  response.once('close', () => hangingOpen--)
+})
 const portOf = (listening: typeof server) => (listening.address() as AddressInfo).port
 
 server.listen(Number(process.env.RECEIVER_PORT ?? 0), '127.0.0.1', () => {

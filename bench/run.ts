@@ -206,7 +206,10 @@ try {
     step('Fairness: save → receipt at 20 subscriptions while a 21st endpoint hangs')
     // Last: its workers give up on a request after 5 s, not 30, and never disable an endpoint
     await Promise.all(exoWorkers.map((worker) => stop(worker)))
-    const fairnessWorkers = await startExoWorkers(settings.workers, { ...env, ...SLOW_ENDPOINT_ENV })
+    const fairnessWorkers = await startExoWorkers(settings.workers, {
+      ...env,
+      ...SLOW_ENDPOINT_ENV,
+    })
     children.push(...fairnessWorkers)
     roles.exo_worker.splice(0, Infinity, ...pids(fairnessWorkers))
     results.slow_endpoint = await slowEndpoint(

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { BenchContext } from '../host_app.js'
+import { waitUntil, type BenchContext } from '../host_app.js'
 import { median, round } from '../stats.js'
 import { measure, orderSaver } from './latency.js'
 
@@ -25,8 +24,8 @@ async function subscriptionsChanged(ctx: BenchContext) {
  * on another origin, holds every request for the whole delivery timeout.
  * The figure is the p99 of save → receipt over the healthy receipts, against
  * the same saves with the 21st subscription inactive. Rounds of both kinds
- * alternate; after a round with the hanging endpoint, its requests still
- * under way are let run out before the next round.
+ * alternate; after a round with the hanging endpoint, the next waits until
+ * none of its requests is open.
  */
 export async function slowEndpoint(
   ctx: BenchContext,
@@ -62,15 +61,20 @@ export async function slowEndpoint(
       hanging.isActive = false
       await hanging.save()
       await subscriptionsChanged(ctx)
-      await sleep(TIMEOUT_MS + 1000)
+      await waitUntil(
+        'The hanging requests ended',
+        async () => (await ctx.receiver.hangingOpen()) === 0,
+        { intervalMs: 100 }
+      )
     }
     return result
   }
 
   await timedRound(true)
   await timedRound(false)
-  const withIt = []
-  const without = []
+  type Round = Awaited<ReturnType<typeof timedRound>>
+  const withIt: Round[] = []
+  const without: Round[] = []
   for (let index = 0; index < rounds; index++) {
     if (index % 2 === 0) without.push(await timedRound(false))
     withIt.push(await timedRound(true))
@@ -81,8 +85,8 @@ export async function slowEndpoint(
     .whereIn('id', [hanging.id, ...healthy.map((subscription) => subscription.id)])
     .update({ is_active: false })
   await subscriptionsChanged(ctx)
-  const p99 = (rows: typeof withIt) => round(median(rows.map((row) => row.p99_ms)))
-  const p50 = (rows: typeof withIt) => round(median(rows.map((row) => row.p50_ms)))
+  const p99 = (rows: Round[]) => round(median(rows.map((row) => row.p99_ms)))
+  const p50 = (rows: Round[]) => round(median(rows.map((row) => row.p50_ms)))
   return {
     value: round(p99(withIt) / p99(without)),
     detail: {
