@@ -249,12 +249,13 @@ async function workersListening(queueName: string, count: number, redisPort: num
 }
 
 /**
- * The delivery workers on the Exo queue, `count` of them, as a host app runs
- * them: `node ace queue:listen` with bull-queue, else `node ace exo:work`.
+ * The delivery workers on the Exo queue and its slow lane, `count` of them,
+ * as a host app runs them: `node ace queue:listen` with bull-queue, else
+ * `node ace exo:work`.
  */
 export async function startExoWorkers(count: number, env: Record<string, string>) {
   const command = BULL_QUEUE
-    ? ['queue:listen', `--queue=${EXO_REDIS_QUEUE}`]
+    ? ['queue:listen', `--queue=${EXO_REDIS_QUEUE}`, `--queue=${EXO_REDIS_QUEUE}.slow`]
     : ['exo:work', `--queue=${EXO_QUEUE}`, `--concurrency=${env.QUEUE_CONCURRENCY}`]
   const workers = Array.from({ length: count }, (_, index) =>
     track(

@@ -9,6 +9,7 @@ import type { OutcomeRecorder } from '../outcome/outcome_recorder.js'
 import { buildRequest } from './request.js'
 import type { Sender } from './sender.js'
 import type { Signer } from './signer.js'
+import type { SlowLane } from './slow_lane.js'
 
 /** An attempt as a delivery job loads it: what is left to do with it */
 type LoadedAttempt =
@@ -48,36 +49,42 @@ export class Deliverer {
     private signer: Signer,
     private sender: Sender,
     private outcome: OutcomeRecorder,
-    private planFor: PlanFor
+    private planFor: PlanFor,
+    private slowLane: SlowLane
   ) {}
 
   /**
-   * Carries out the attempts of a job, side by side.
+   * Carries out the attempts of a job, side by side; `fromSlowLane` when
+   * the job is on a slow lane.
    */
-  deliver(deliveryIds: string[]) {
-    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id)))
+  deliver(deliveryIds: string[], fromSlowLane = false) {
+    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id, fromSlowLane)))
   }
 
   /**
    * Sends attempts already marked as being sent, side by side.
    */
   sendStarted(attempts: StartedAttempt[]) {
-    return allSettledOrThrow(
-      attempts.map(({ delivery, subscription, event }) =>
-        this.attempt(delivery, subscription, event)
-      )
-    )
+    return allSettledOrThrow(attempts.map((started) => this.#send(started, false)))
   }
 
-  async #deliverOne(deliveryId: string) {
+  async #deliverOne(deliveryId: string, fromSlowLane: boolean) {
     const preparation = await this.#loader.add(deliveryId)
     if (preparation.action === 'interrupted') {
       const { delivery, event } = preparation
       return this.outcome.interrupted(delivery, await this.planFor(event.resource))
     }
-    if (preparation.action === 'send') {
-      await this.attempt(preparation.delivery, preparation.subscription, preparation.event)
-    }
+    if (preparation.action === 'send') await this.#send(preparation, fromSlowLane)
+  }
+
+  /**
+   * Sends a begun attempt, unless the slow lane takes it over.
+   */
+  #send(started: StartedAttempt, fromSlowLane: boolean) {
+    const { delivery, subscription, event } = started
+    return this.slowLane.route(started, fromSlowLane, () =>
+      this.attempt(delivery, subscription, event)
+    )
   }
 
   /**
@@ -149,6 +156,7 @@ export class Deliverer {
   ) {
     const request = buildRequest(subscription, event, delivery.id, this.signer)
     const result = await this.sender.send(request)
+    this.slowLane.observe(subscription.id, result)
     const plan = await this.planFor(event.resource)
     if (result.interrupted) {
       await this.outcome.interrupted(delivery, plan)

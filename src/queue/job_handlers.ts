@@ -3,6 +3,7 @@ import type { Exo } from '../exo.js'
 import {
   DELIVER_JOB,
   FAN_OUT_JOB,
+  isSlowLane,
   type DeliverPayload,
   type FanOutPayload,
 } from './pipeline_queue.js'
@@ -22,7 +23,7 @@ export async function runJob(exo: Exo, job: Job) {
       await exo.deliverer.deliver(await exo.fanOut.leftOver(payload as FanOutPayload))
     }
   } else if (job.name === DELIVER_JOB) {
-    await exo.deliverer.deliver((payload as DeliverPayload).deliveryIds)
+    await exo.deliverer.deliver((payload as DeliverPayload).deliveryIds, isSlowLane(job.queueName))
   } else {
     throw new Error(`adonis-exo: no handler for the job "${job.name}"`)
   }
