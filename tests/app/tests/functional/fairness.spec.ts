@@ -1,6 +1,4 @@
 import { createServer } from 'node:http'
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import type { TestContext } from '@japa/runner/core'
 import exo from 'adonis-exo/services/main'
@@ -8,15 +6,15 @@ import Order from '#models/order'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
-import { receiverFor } from '#tests/helpers/receiver'
+import { listenOnLoopback, receiverFor } from '#tests/helpers/receiver'
 import { hasBullQueue, runningWorker, startWorker } from '#tests/helpers/worker'
 
 /**
- * A receiver that never answers: each request stays open until its sender
- * gives up on it. Counts the requests it holds and those whose connection
- * closed; closed when the test ends.
+ * A subscription whose receiver never answers: each request stays open
+ * until its sender gives up on it. The receiver counts the requests it
+ * holds and those whose connection closed; closed when the test ends.
  */
-async function hangingReceiver(cleanup: TestContext['cleanup']) {
+async function hangingSubscription(cleanup: TestContext['cleanup']) {
   const counts = { open: 0, closed: 0 }
   const server = createServer((request, response) => {
     request.resume()
@@ -26,14 +24,10 @@ async function hangingReceiver(cleanup: TestContext['cleanup']) {
       counts.closed++
     })
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanup(() => {
-    server.closeAllConnections()
-    return new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/hook`, counts }
+  const url = await listenOnLoopback(server, cleanup)
+  const user = await createUser()
+  const subscription = await subscribe(user, url, { name: 'Hanging' })
+  return { counts, user, subscription }
 }
 
 /**
@@ -55,10 +49,8 @@ test.group('Fairness | a hanging receiver', (group) => {
     cleanup,
   }) => {
     const events = 6
-    const hanging = await hangingReceiver(cleanup)
+    const { counts, user, subscription: stuck } = await hangingSubscription(cleanup)
     const healthy = await receiverFor(cleanup)
-    const user = await createUser()
-    const stuck = await subscribe(user, hanging.url, { name: 'Hanging' })
     await subscribe(user, healthy.url, { name: 'Healthy 1' })
     await subscribe(user, healthy.url, { name: 'Healthy 2' })
     // Its requests are given up after 30 s, far longer than the test takes
@@ -69,7 +61,7 @@ test.group('Fairness | a hanging receiver', (group) => {
 
     await Order.create({ userId: user.id, total: 1, status: 'new' })
     await eventually(
-      () => hanging.counts.open,
+      () => counts.open,
       (open) => open === 1,
       { what: 'the first request held' }
     )
@@ -80,8 +72,8 @@ test.group('Fairness | a hanging receiver', (group) => {
     }
 
     await healthy.waitFor(events * 2)
-    assert.equal(hanging.counts.closed, 0, 'no request to the hanging receiver has ended yet')
-    assert.isAtLeast(hanging.counts.open, 1, 'the hanging receiver holds requests open')
+    assert.equal(counts.closed, 0, 'no request to the hanging receiver has ended yet')
+    assert.isAtLeast(counts.open, 1, 'the hanging receiver holds requests open')
 
     // Each event has one attempt at the hanging subscription, none counted as failed
     const attempts = await attemptsOf(stuck.id, (rows) => rows.length === events)
@@ -97,9 +89,7 @@ test.group('Fairness | a hanging receiver', (group) => {
     cleanup,
   }) => {
     const events = 3
-    const hanging = await hangingReceiver(cleanup)
-    const user = await createUser()
-    const stuck = await subscribe(user, hanging.url, { name: 'Hanging' })
+    const { user, subscription: stuck } = await hangingSubscription(cleanup)
     // bull-queue's listener on the main queue only, its requests given up after 2 s
     const worker = await startWorker({
       queues: [exo.config.queue],
