@@ -61,13 +61,18 @@ export const EXO_REDIS_QUEUE = `${await namespaceOf(APP_URL)}.${EXO_QUEUE}`
 export const RAW_QUEUE = 'raw-webhooks'
 
 export type ReceiverCommand =
-  { type: 'expect'; count: number } | { type: 'hold' } | { type: 'release' } | { type: 'receipts' }
+  | { type: 'expect'; count: number }
+  | { type: 'hold' }
+  | { type: 'release' }
+  | { type: 'receipts' }
+  | { type: 'hanging' }
 
 export type ReceiverReply =
-  | { type: 'listening'; port: number }
+  | { type: 'listening'; port: number; hangingPort: number }
   | { type: 'done' }
   | { type: 'reached'; at: number }
   | { type: 'receipts'; ids: number[]; times: number[] }
+  | { type: 'hanging'; open: number }
 
 const LOGS = new URL('tmp/', import.meta.url)
 
@@ -244,12 +249,13 @@ async function workersListening(queueName: string, count: number, redisPort: num
 }
 
 /**
- * The delivery workers on the Exo queue, `count` of them, as a host app runs
- * them: `node ace queue:listen` with bull-queue, else `node ace exo:work`.
+ * The delivery workers on the Exo queue and its slow lane, `count` of them,
+ * as a host app runs them: `node ace queue:listen` with bull-queue, else
+ * `node ace exo:work`.
  */
 export async function startExoWorkers(count: number, env: Record<string, string>) {
   const command = BULL_QUEUE
-    ? ['queue:listen', `--queue=${EXO_REDIS_QUEUE}`]
+    ? ['queue:listen', `--queue=${EXO_REDIS_QUEUE}`, `--queue=${EXO_REDIS_QUEUE}.slow`]
     : ['exo:work', `--queue=${EXO_QUEUE}`, `--concurrency=${env.QUEUE_CONCURRENCY}`]
   const workers = Array.from({ length: count }, (_, index) =>
     track(
@@ -353,6 +359,8 @@ export async function startReceiver(port: number) {
   return {
     process: child,
     url: (path = '/hook') => `http://127.0.0.1:${listening.port}${path}`,
+    /** An endpoint, on another origin, that holds every request until the sender gives up */
+    hangingUrl: () => `http://127.0.0.1:${listening.hangingPort}/hook`,
     /**
      * Forgets what arrived so far; resolves with the monotonic time at which
      * the `count`-th request of what follows arrives.
@@ -367,6 +375,12 @@ export async function startReceiver(port: number) {
     },
     async release() {
       await call({ type: 'release' })
+    },
+    /** How many requests the endpoint that never answers holds open */
+    async hangingOpen() {
+      const reply = await call({ type: 'hanging' })
+      if (reply.type !== 'hanging') throw new Error(`Unexpected receiver reply ${reply.type}`)
+      return reply.open
     },
     /** The `data.id` and the arrival time of each request since `expect` */
     async receipts() {

@@ -4,8 +4,9 @@
  * the producer. It answers 200 over keep-alive connections and notes, for
  * each request, the `data.id` of the body and when it arrived on the
  * machine's monotonic clock (comparable between processes). Requests to
- * `/held` wait for a `release` while holding is on. Driven over IPC by
- * bench/processes.ts.
+ * `/held` wait for a `release` while holding is on. A second server, on a
+ * port of its own, never answers: a receiver that hangs until the sender
+ * gives up. Driven over IPC by bench/processes.ts.
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -52,10 +53,22 @@ process.on('message', (command: ReceiverCommand) => {
       return reply({ type: 'done' })
     case 'receipts':
       return reply({ type: 'receipts', ids, times })
+    case 'hanging':
+      return reply({ type: 'hanging', open: hangingOpen })
   }
 })
 
+// Each request stays open until its sender closes the connection
+let hangingOpen = 0
+const hanging = createServer((_request, response) => {
+  hangingOpen++
+  response.once('close', () => hangingOpen--)
+})
+const portOf = (listening: typeof server) => (listening.address() as AddressInfo).port
+
 server.listen(Number(process.env.RECEIVER_PORT ?? 0), '127.0.0.1', () => {
-  reply({ type: 'listening', port: (server.address() as AddressInfo).port })
+  hanging.listen(0, '127.0.0.1', () => {
+    reply({ type: 'listening', port: portOf(server), hangingPort: portOf(hanging) })
+  })
 })
 process.on('disconnect', () => process.exit(0))

@@ -20,6 +20,7 @@ export interface Results {
   fanout_filtered?: Figure
   deliveries_list?: Figure
   endpoint_stats?: Figure
+  slow_endpoint?: Figure
 }
 
 /** All processes' CPU, or a dash where /proc could not be read */
@@ -90,6 +91,14 @@ const KEYS: Record<
     bound: 50,
     absolute: (d) =>
       `p50 ${d.window_24h.p50_ms} ms; ?window=7d p50 ${d.window_7d.p50_ms} / p95 ${d.window_7d.p95_ms} ms`,
+  },
+  slow_endpoint_p99_ratio: {
+    scenario: 'slow_endpoint',
+    at: 'most',
+    bound: 1.5,
+    absolute: (d) =>
+      `p99 ${d.with_hanging.p99_ms} vs ${d.without_hanging.p99_ms} ms; ` +
+      `p50 ${d.with_hanging.p50_ms} vs ${d.without_hanging.p50_ms} ms (with the hanging endpoint vs without)`,
   },
 }
 

@@ -15,7 +15,8 @@
  *   BENCH_ROUNDS        measured rounds per scenario (default 5; saves: three times as many)
  *   BENCH_QUICK=1       a fifth of the default sizes, for trying the bench out
  *   BENCH_ONLY          some of the scenarios, comma-separated: save, transaction,
- *                       throughput, latency, fanout, fanout_filtered, list, stats
+ *                       throughput, latency, fanout, fanout_filtered, list, stats,
+ *                       slow_endpoint
  *                       (default: all)
  *   BENCH_PROFILE=1     workers and the API server write CPU profiles to bench/tmp/profiles/
  *   BENCH_PORT          first of two ports to bind (receiver, web server);
@@ -49,6 +50,7 @@ import { endpointStats } from './scenarios/endpoint_stats.js'
 import { fanOut } from './scenarios/fan_out.js'
 import { latency } from './scenarios/latency.js'
 import { saveOverhead } from './scenarios/save_overhead.js'
+import { SLOW_ENDPOINT_ENV, slowEndpoint } from './scenarios/slow_endpoint.js'
 import { throughput } from './scenarios/throughput.js'
 
 const startedAt = Date.now()
@@ -115,16 +117,14 @@ try {
   const redisClient = await exoQueue.client
   const redisInfo: string = await redisClient.info()
   const pids = (processes: { pid?: number }[]) => processes.map((child) => child.pid!)
-  const cpu = new CpuMeter(
-    {
-      web: [process.pid],
-      exo_worker: pids(exoWorkers),
-      raw_worker: pids(rawWorkers),
-      receiver: pids([receiver.process]),
-      redis: [Number(redisInfo.match(/process_id:(\d+)/)?.[1])],
-    },
-    db
-  )
+  const roles = {
+    web: [process.pid],
+    exo_worker: pids(exoWorkers),
+    raw_worker: pids(rawWorkers),
+    receiver: pids([receiver.process]),
+    redis: [Number(redisInfo.match(/process_id:(\d+)/)?.[1])],
+  }
+  const cpu = new CpuMeter(roles, db)
   const ctx: BenchContext = { app, db, settings, env, receiver, models, exoQueue, rawQueue, cpu }
 
   const admin = await models.User.create({
@@ -209,6 +209,23 @@ try {
       rows: scale(1_000_000),
       requests: scale(200),
     })
+  }
+
+  if (runs('slow_endpoint')) {
+    step('Fairness: save → receipt at 20 subscriptions while a 21st endpoint hangs')
+    // Last: its workers give up on a request after 5 s, not 30, and never disable an endpoint
+    await Promise.all(exoWorkers.map((worker) => stop(worker)))
+    const fairnessWorkers = await startExoWorkers(settings.workers, {
+      ...env,
+      ...SLOW_ENDPOINT_ENV,
+    })
+    children.push(...fairnessWorkers)
+    roles.exo_worker.splice(0, Infinity, ...pids(fairnessWorkers))
+    results.slow_endpoint = await slowEndpoint(
+      ctx,
+      { ownerId: admin.id, userId: customer.id },
+      { rounds, events: scale(300), rate: 25 }
+    )
   }
 
   results.load.at_end = uptime()

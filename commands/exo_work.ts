@@ -9,13 +9,13 @@ export default class ExoWork extends BaseCommand {
 
   @flags.number({
     description:
-      'Jobs each queue runs at once (default: the worker concurrency of config/queue.ts, or 20)',
+      'Jobs each queue, and each slow lane, runs at once (default: the worker concurrency of config/queue.ts, or 20)',
   })
   declare concurrency?: number
 
   @flags.array({
     description:
-      "Only this one of the app's queues, as config/exo.ts and webhookQueue name it; repeat for several (default: all)",
+      "Only this one of the app's queues (and its slow lane), as config/exo.ts and webhookQueue name it; repeat for several (default: all)",
   })
   declare queue?: string[]
 

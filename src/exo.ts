@@ -14,6 +14,7 @@ import { EndpointStats } from './delivery/endpoint_stats.js'
 import { OutcomeRecorder } from './outcome/outcome_recorder.js'
 import { SubscriptionNotices } from './outcome/subscription_notices.js'
 import { Sender } from './delivery/sender.js'
+import { SlowLane } from './delivery/slow_lane.js'
 import { FanOut } from './fan_out/fan_out.js'
 import type { EventsFake } from './testing/events_fake.js'
 import { importDefault } from './lazy_import.js'
@@ -26,7 +27,12 @@ import { SubscriptionMatcher } from './fan_out/subscription_matcher.js'
 import { appIdentity } from './queue/app_identity.js'
 import { ForeignJobs } from './queue/foreign_jobs.js'
 import { runJob } from './queue/job_handlers.js'
-import { namespacedQueue, PipelineQueue, type RedisConnection } from './queue/pipeline_queue.js'
+import {
+  namespacedQueue,
+  PipelineQueue,
+  slowLaneOf,
+  type RedisConnection,
+} from './queue/pipeline_queue.js'
 import { RunningWorkers, type WorkerSettings } from './queue/running_workers.js'
 import { SubscriptionChangeListener } from './queue/subscription_changes.js'
 import { ModelChanges, type EmitOptions } from './resources/model_changes.js'
@@ -62,6 +68,7 @@ export class Exo {
   readonly fanOut: FanOut
   readonly deliverer: Deliverer
   readonly sender: Sender
+  readonly slowLane: SlowLane
   readonly sweeper: Sweeper
   readonly stats: EndpointStats
   readonly workers = new RunningWorkers()
@@ -118,6 +125,7 @@ export class Exo {
       config.delivery.lookup,
       config.delivery.proxy
     )
+    this.slowLane = new SlowLane(db, attempts, this.queue, planFor, logger, config.delivery.timeout)
     this.recorder = new EventRecorder(this.outbox, this.queue, events)
     const schemas = new PayloadSchemas(app.inTest, (message) => logger.warn(message))
     this.changes = new ModelChanges(this.registry, planFor, this.recorder, schemas, environment)
@@ -162,7 +170,8 @@ export class Exo {
         clock
       ),
       planFor,
-      this.#rateLimiter
+      this.#rateLimiter,
+      this.slowLane
     )
     this.fanOut = new FanOut(
       db,
@@ -273,19 +282,25 @@ export class Exo {
   }
 
   /**
-   * The app's queues as Redis names them: what
+   * The app's queues as Redis names them, then their slow lanes: what
    * `node ace queue:listen --queue=` takes to run this app's jobs.
    */
   async queueNames(): Promise<string[]> {
-    const queues = await this.queues()
-    return queues.map((queue) => namespacedQueue(this.config.namespace, queue))
+    return this.#redisNames(await this.queues())
+  }
+
+  /** Queues as Redis names them, each followed, after them all, by its slow lane */
+  #redisNames(queues: string[]) {
+    return [...queues, ...queues.map(slowLaneOf)].map((queue) =>
+      namespacedQueue(this.config.namespace, queue)
+    )
   }
 
   /**
-   * Starts workers on the app's queues (or on `only` of them) in this process
-   * (`node ace exo:work`), `concurrency` jobs at once on each, and the
-   * sweeper; they stop when the app terminates. Resolves with the queues, as
-   * Redis names them, once the workers listen.
+   * Starts workers on the app's queues (or on `only` of them) and their slow
+   * lanes in this process (`node ace exo:work`), `concurrency` jobs at once
+   * on each, and the sweeper; they stop when the app terminates. Resolves
+   * with the queues, as Redis names them, once the workers listen.
    */
   async work(options: { concurrency?: number; only?: string[] } = {}): Promise<string[]> {
     const known = await this.queues()
@@ -293,9 +308,7 @@ export class Exo {
     if (unknown.length > 0) {
       throw new E_UNKNOWN_QUEUE([unknown.join(', '), known.join(', ')])
     }
-    const queues = (options.only ?? known).map((queue) =>
-      namespacedQueue(this.config.namespace, queue)
-    )
+    const queues = this.#redisNames(options.only ?? known)
     await this.workers.start(
       queues,
       (job) => runJob(this, job),

@@ -40,15 +40,17 @@ async function atSteadyRate(
 
 /**
  * Each event's latency, start to receipt, and its two parts: the operation
- * the app awaits, and what follows until the receiver has the request.
+ * the app awaits, and what follows until the receiver has the request; an
+ * event that `receiptsEach` subscriptions receive counts once per receipt.
  */
-async function measure(
+export async function measure(
   ctx: BenchContext,
   count: number,
   rate: number,
-  operation: (index: number) => Promise<number>
+  operation: (index: number) => Promise<number>,
+  receiptsEach = 1
 ) {
-  const { reached } = await ctx.receiver.expect(count)
+  const { reached } = await ctx.receiver.expect(count * receiptsEach)
   const { result: timings, cpu } = await cpuPerEvent(ctx.cpu, count, async () => {
     const started = await atSteadyRate(count, rate, operation)
     await reached
@@ -72,6 +74,14 @@ async function measure(
   }
 }
 
+/** An order saved by `userId`, resolving with its id: the event each scenario times */
+export function orderSaver(ctx: BenchContext, userId: number) {
+  return async (index: number) => {
+    const order = await ctx.models.Order.create({ userId, total: index, status: 'paid' })
+    return order.id
+  }
+}
+
 type Summary = ReturnType<Durations['summary']>
 type Round = Awaited<ReturnType<typeof measure>>
 type PlainRound = Summary & { cpu_ms_per_event: CpuUse }
@@ -89,11 +99,7 @@ export async function latency(
   userId: number,
   { rounds, events, rate }: { rounds: number; events: number; rate: number }
 ) {
-  const exoRound = (count: number) =>
-    measure(ctx, count, rate, async (index) => {
-      const order = await ctx.models.Order.create({ userId, total: index, status: 'paid' })
-      return order.id
-    })
+  const exoRound = (count: number) => measure(ctx, count, rate, orderSaver(ctx, userId))
   const rawRound = (count: number) =>
     measure(ctx, count, rate, async (index) => {
       await ctx.rawQueue.add(

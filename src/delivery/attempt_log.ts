@@ -181,6 +181,18 @@ export class AttemptLog {
   }
 
   /**
+   * Leaves a begun attempt pending and not begun, for the job of its own,
+   * named after it, that carries it from now on.
+   */
+  async handOver(attemptId: string, client: QueryClientContract) {
+    await client
+      .from('exo_deliveries')
+      .where('id', attemptId)
+      .where('status', 'pending')
+      .update({ started_at: null, job_id: attemptId })
+  }
+
+  /**
    * The attempts of these events that a fan-out began and never completed:
    * pending, marked as being sent, and carried by no job.
    */

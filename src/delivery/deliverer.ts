@@ -13,6 +13,7 @@ import { buildRequest } from './request.js'
 import type { RateLimiter } from './rate_limiter.js'
 import type { Sender } from './sender.js'
 import type { Signer } from './signer.js'
+import type { SlowLane } from './slow_lane.js'
 
 /** An attempt as a delivery job loads it: what is left to do with it */
 type LoadedAttempt =
@@ -53,34 +54,27 @@ export class Deliverer {
     private sender: Sender,
     private outcome: OutcomeRecorder,
     private planFor: PlanFor,
-    private rateLimiter: RateLimiter
+    private rateLimiter: RateLimiter,
+    private slowLane: SlowLane
   ) {}
 
   /**
    * Carries out the attempts of a job, side by side, in the traces of their
-   * events that the job carries.
+   * events that the job carries; `fromSlowLane` when the job is on a slow
+   * lane.
    */
-  deliver(deliveryIds: string[], traces?: DeliverPayload['traces']) {
-    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id, traces)))
+  deliver(deliveryIds: string[], traces?: DeliverPayload['traces'], fromSlowLane = false) {
+    return allSettledOrThrow(deliveryIds.map((id) => this.#deliverOne(id, traces, fromSlowLane)))
   }
 
   /**
    * Sends attempts already marked as being sent, side by side.
    */
   sendStarted(attempts: StartedAttempt[]) {
-    return allSettledOrThrow(attempts.map((started) => this.#sendWithinLimit(started)))
+    return allSettledOrThrow(attempts.map((started) => this.#send(started, false)))
   }
 
-  /**
-   * Sends a started attempt unless its subscription's rate limit holds it
-   * back, to be sent in its turn.
-   */
-  async #sendWithinLimit(started: StartedAttempt) {
-    if (await this.rateLimiter.holdsBack(started)) return
-    await this.attempt(started.delivery, started.subscription, started.event)
-  }
-
-  async #deliverOne(deliveryId: string, traces: DeliverPayload['traces']) {
+  async #deliverOne(deliveryId: string, traces: DeliverPayload['traces'], fromSlowLane: boolean) {
     const preparation = await this.#loader.add(deliveryId)
     if (preparation.action === 'interrupted') {
       const { delivery } = preparation
@@ -88,11 +82,20 @@ export class Deliverer {
       return this.outcome.interrupted(delivery, event, await this.planFor(event.resource))
     }
     if (preparation.action === 'send') {
-      await this.#sendWithinLimit({
-        ...preparation,
-        event: withTrace(preparation.event, traces),
-      })
+      const event = withTrace(preparation.event, traces)
+      await this.#send({ ...preparation, event }, fromSlowLane)
     }
+  }
+
+  /**
+   * Sends a begun attempt, unless the slow lane takes it over or its
+   * subscription's rate limit holds it back, to be sent in its turn.
+   */
+  #send(started: StartedAttempt, fromSlowLane: boolean) {
+    return this.slowLane.route(started, fromSlowLane, async () => {
+      if (await this.rateLimiter.holdsBack(started)) return
+      await this.attempt(started.delivery, started.subscription, started.event)
+    })
   }
 
   /**
@@ -165,6 +168,7 @@ export class Deliverer {
     return tracingAttempt({ delivery, url: subscription.url, event }, async (span) => {
       const request = buildRequest(subscription, event, delivery.id, this.signer)
       const result = await this.sender.send(request)
+      this.slowLane.observe(subscription.id, result)
       describeAttempt(span, result, outcomeOf(result))
       const plan = await this.planFor(event.resource)
       if (result.interrupted) {

@@ -3,6 +3,7 @@ import type { Exo } from '../exo.js'
 import {
   DELIVER_JOB,
   FAN_OUT_JOB,
+  isSlowLane,
   type DeliverPayload,
   type FanOutPayload,
 } from './pipeline_queue.js'
@@ -23,7 +24,7 @@ export async function runJob(exo: Exo, job: Job) {
     }
   } else if (job.name === DELIVER_JOB) {
     const { deliveryIds, traces } = payload as DeliverPayload
-    await exo.deliverer.deliver(deliveryIds, traces)
+    await exo.deliverer.deliver(deliveryIds, traces, isSlowLane(job.queueName))
   } else {
     throw new Error(`adonis-exo: no handler for the job "${job.name}"`)
   }

@@ -113,6 +113,19 @@ export function namespacedQueue(namespace: string, queue: string) {
 }
 
 /**
+ * The slow lane of a queue (`exo-webhooks.slow`): where the attempts of slow
+ * receivers wait for workers of their own (see src/delivery/slow_lane.ts).
+ */
+export function slowLaneOf(queue: string) {
+  return `${queue}.slow`
+}
+
+/** Whether a queue, as Redis names it, is a slow lane */
+export function isSlowLane(redisName: string) {
+  return redisName.endsWith('.slow')
+}
+
+/**
  * The Redis side of the pipeline: events waiting to be fanned out and
  * attempts waiting to be sent. Producers fail fast when Redis is away so a
  * save never hangs; the outbox and the sweeper make up for it. Queues are
@@ -139,7 +152,7 @@ export class PipelineQueue {
   queue(name: string): Queue {
     let queue = this.#queues.get(name)
     if (!queue) {
-      queue = new Queue(namespacedQueue(this.namespace.name, name), {
+      queue = new Queue(this.redisName(name), {
         connection: { ...(this.connection as object), enableOfflineQueue: false },
       })
       queue.on('error', () => {})
@@ -150,6 +163,18 @@ export class PipelineQueue {
       this.#queues.set(name, queue)
     }
     return queue
+  }
+
+  /** A queue as Redis names it, under the app's namespace */
+  redisName(queue: string) {
+    return namespacedQueue(this.namespace.name, queue)
+  }
+
+  /**
+   * Whether any worker, of any process, listens on the queue.
+   */
+  async hasWorkers(queue: string) {
+    return (await this.queue(queue).getWorkersCount()) > 0
   }
 
   /**
@@ -209,13 +234,17 @@ export class PipelineQueue {
   }
 
   /**
-   * Whether the job is there to run, a failed one once retried.
+   * Whether the job is there to run, on the queue or its slow lane, a failed
+   * one once retried.
    */
   async #runnable(queue: string, jobId: string) {
-    const job = await this.queue(queue).getJob(jobId)
-    if (!job) return false
-    if (await job.isFailed()) await job.retry()
-    return true
+    for (const lane of [queue, slowLaneOf(queue)]) {
+      const job = await this.queue(lane).getJob(jobId)
+      if (!job) continue
+      if (await job.isFailed()) await job.retry()
+      return true
+    }
+    return false
   }
 
   async #addBulk(jobs: { queue: string; name: string; data: object; opts: JobsOptions }[]) {

@@ -1,11 +1,11 @@
 import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { test } from '@japa/runner'
 import type { TestContext } from '@japa/runner/core'
 import Order from '#models/order'
 import { attemptsOf, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { createUser, subscribe } from '#tests/helpers/fixtures'
+import { listenOnLoopback } from '#tests/helpers/receiver'
 import { hasBullQueue, runningWorker, startWorker } from '#tests/helpers/worker'
 
 /**
@@ -20,15 +20,9 @@ async function holdingReceiver(cleanup: TestContext['cleanup']) {
     if (++requests === 1) return server.emit('held', response)
     response.end('ok')
   })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  cleanup(() => {
-    server.closeAllConnections()
-    return new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  const { port } = server.address() as AddressInfo
+  const url = await listenOnLoopback(server, cleanup)
   const user = await createUser()
-  const subscription = await subscribe(user, `http://127.0.0.1:${port}/hook`)
+  const subscription = await subscribe(user, url)
   return { user, subscription, held: once(server, 'held') as Promise<[ServerResponse]> }
 }
 

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { once } from 'node:events'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { freePort } from './free_port.js'
 import type { Group } from '@japa/runner/core'
@@ -97,6 +98,24 @@ export async function startReceiver(
   }
   options.cleanup?.(() => receiver.close())
   return receiver
+}
+
+/**
+ * Starts `server` on a free loopback port, closed when the test ends;
+ * resolves with its webhook URL.
+ */
+export async function listenOnLoopback(
+  server: Server,
+  cleanup: (close: () => Promise<void>) => void
+) {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  cleanup(() => {
+    server.closeAllConnections()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const { port } = server.address() as AddressInfo
+  return `http://127.0.0.1:${port}/hook`
 }
 
 /**
