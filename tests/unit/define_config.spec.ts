@@ -33,6 +33,7 @@ test.group('defineConfig', () => {
       autoDisableAfter: 20,
       allowPrivateNetworks: false,
       requireHttps: false,
+      proxy: null,
     })
     assert.equal(config.retention, 30 * 24 * 3600 * 1000)
     assert.isFalse(config.isAdmin({ isAdmin: true }))
