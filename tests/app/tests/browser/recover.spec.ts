@@ -83,7 +83,9 @@ test.group('Dashboard | recover failed events', (group) => {
     cleanup,
   }) => {
     const { receiver, user, page, id } = await subscribedUser(cleanup, client, 500)
-    const since = new Date(Date.now() - 60_000).toISOString().slice(0, 19)
+    // Half a minute into the minute before: a datetime-local input drops seconds of 00
+    const minuteBefore = Math.floor(Date.now() / 60_000) * 60_000 - 60_000
+    const since = new Date(minuteBefore + 30_000).toISOString().slice(0, 19)
     await attemptedOrder(user, receiver, id)
 
     await page.goto(`/exo/webhooks/${id}/recover`)

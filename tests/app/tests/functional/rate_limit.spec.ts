@@ -111,7 +111,8 @@ test.group('Rate limit | a subscription’s rate_limit holds across workers', (g
           .where('subscription_id', subscription.id)
           .where('status', 'pending')
           .whereNull('started_at')
-          .whereLike('job_id', 'wait%'),
+          // whereLike adds a collation MariaDB refuses on utf8mb4
+          .where('job_id', 'like', 'wait%'),
       (rows) => rows.length === 2,
       { what: 'Two attempts waiting their turn' }
     )
