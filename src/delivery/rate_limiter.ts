@@ -5,6 +5,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import type { PipelineQueue } from '../queue/pipeline_queue.js'
 import type { AttemptLog, StartedAttempt } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
+import { carryingTraces } from '../telemetry/trace_context.js'
 
 const debug = debuglog('adonis-exo')
 
@@ -122,7 +123,7 @@ export class RateLimiter {
     if (wait === 0) return false
     const { queue } = await this.planFor(started.event.resource)
     const job = await this.attempts.putBack(started.delivery, queue, wait, this.db.connection())
-    if (job) await this.queue.enqueueDeliveries([job])
+    if (job) await this.queue.enqueueDeliveries([carryingTraces(job, [started.event])])
     return true
   }
 

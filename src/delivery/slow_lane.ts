@@ -4,6 +4,7 @@ import { slowLaneOf, type PipelineQueue } from '../queue/pipeline_queue.js'
 import type { AttemptLog, StartedAttempt } from './attempt_log.js'
 import type { PlanFor } from './delivery_plan.js'
 import type { SendResult } from './sender.js'
+import { carryingTraces } from '../telemetry/trace_context.js'
 
 /** A receiver that takes longer than this (or half the timeout, if less) to answer is slow */
 const SLOW_AFTER_MS = 1000
@@ -84,7 +85,9 @@ export class SlowLane {
     if (!(await this.#hasWorkers(lane))) return false
     await this.attempts.handOver(delivery.id, this.db.connection())
     await this.queue.enqueueDeliveries([
-      { id: delivery.id, queue: lane, delay: 0, deliveryIds: [delivery.id] },
+      carryingTraces({ id: delivery.id, queue: lane, delay: 0, deliveryIds: [delivery.id] }, [
+        event,
+      ]),
     ])
     return true
   }

@@ -2,6 +2,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { test } from '@japa/runner'
 import type { TestContext } from '@japa/runner/core'
 import Order from '#models/order'
+import db from '@adonisjs/lucid/services/db'
 import { apiUser, createSubscription, deleteSubscriptions } from '#tests/helpers/api_fixtures'
 import { eventually } from '#tests/helpers/eventually'
 import { startReceiver } from '#tests/helpers/receiver'
@@ -192,6 +193,44 @@ test.group('Telemetry | metrics and traces through @opentelemetry/api', (group) 
       assert.notProperty(point.attributes, 'exo.event.id', 'no id in a metric')
       assert.notProperty(point.attributes, 'exo.subscription.id', 'no id in a metric')
     }
+  })
+
+  test('an attempt the rate limit holds back stays in its trace', async ({
+    assert,
+    client,
+    cleanup,
+  }) => {
+    const caller = await apiUser(client)
+    const receiver = await startReceiver({ cleanup })
+    const subscription = await createSubscription(caller.api, receiver.url, { rate_limit: 1 })
+
+    // One a second: the second order's attempt waits its turn in a job of its own
+    await Order.create({ userId: caller.user.id, total: 1, status: 'new' })
+    await Order.create({ userId: caller.user.id, total: 2, status: 'new' })
+    const [, held] = await receiver.waitFor(2)
+    const eventId = held.json.id as string
+    const putBack = await db
+      .from('exo_deliveries')
+      .where('subscription_id', subscription.id)
+      .where('event_id', eventId)
+      .firstOrFail()
+    assert.match(putBack.job_id, /^wait/, 'the attempt was put back by the rate limit')
+
+    const record = sdk
+      .spans()
+      .find((span) => span.name === 'exo.record' && span.attributes['exo.event.id'] === eventId)!
+    const [deliver] = await eventually(
+      () =>
+        collector
+          .spans()
+          .filter(
+            (span) => span.name === 'exo.deliver' && span.attributes['exo.event.id'] === eventId
+          ),
+      (spans) => spans.length === 1,
+      { what: `The attempt of ${eventId} at the collector` }
+    )
+    assert.equal(deliver.traceId, record.traceId, 'the held attempt is in the trace of its save')
+    assert.equal(deliver.parentSpanId, record.spanId)
   })
 
   test('no secret, credential or payload in any of them', async ({ assert, client, cleanup }) => {
