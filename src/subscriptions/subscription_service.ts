@@ -297,6 +297,14 @@ export class SubscriptionService {
    * Queues events again for one subscription, each as a new attempt.
    */
   async #requeue(subscription: WebhookSubscription, eventIds: string[]) {
+    // Its attempts would be cancelled unsent: say so instead of queueing them
+    if (!subscription.isActive) {
+      invalid(
+        'is_active',
+        'active',
+        'The subscription is inactive: enable it (is_active: true) before sending its events again'
+      )
+    }
     const numbers = await this.#nextAttemptNumbers(subscription.id, eventIds)
     const queue = await this.queueFor(subscription.resource)
     const scheduled: ScheduledAttempt[] = eventIds.map((eventId, index) => ({
@@ -403,13 +411,6 @@ export class SubscriptionService {
     if (dryRun) {
       const [{ total }] = await query.count('* as total')
       return Number(total)
-    }
-    if (!subscription.isActive) {
-      invalid(
-        'is_active',
-        'active',
-        'The subscription is inactive: enable it (is_active: true) before recovering its events'
-      )
     }
     const rows = await query
       .select('failed.event_id')

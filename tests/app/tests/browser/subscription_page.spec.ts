@@ -265,6 +265,30 @@ test.group("Dashboard | a subscription's page", (group) => {
     )
   })
 
+  test('an inactive subscription offers no redeliver or replay', async ({
+    assert,
+    client,
+    cleanup,
+  }) => {
+    const scene = await onSubscriptionPage(cleanup, client)
+    const { page } = scene
+    await scene.deliveredOrder()
+    const [first] = await scene.settled(1)
+    await WebhookSubscription.query().where('id', scene.id).update({ is_active: false })
+
+    await page.reload()
+    const attempt = page.locator(`[data-attempt="${first.id}"]`)
+    await attempt.locator('summary').click()
+    assert.isTrue(await attempt.locator('.attempt-body').isVisible())
+    assert.equal(await page.getByRole('button', { name: 'Redeliver this event' }).count(), 0)
+    assert.equal(await page.getByRole('button', { name: 'Replay events' }).count(), 0)
+    assert.isTrue(
+      await page
+        .getByText('This subscription is inactive: enable it before sending its events again.')
+        .isVisible()
+    )
+  })
+
   test('a replay names the field it misses', async ({ assert, client, cleanup }) => {
     const { page, deliveries } = await onSubscriptionPage(cleanup, client)
     await page.getByLabel('From event id').fill('evt_not_one_of_yours')

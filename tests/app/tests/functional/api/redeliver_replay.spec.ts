@@ -93,6 +93,36 @@ test.group('API | POST /webhooks/:id/deliveries/:deliveryId/redeliver', (group) 
     await attemptsOf(id, (rows) => rows.length === 2 && rows[1].status === 'success')
   })
 
+  test('an inactive subscription is a 422 naming is_active, until it is enabled', async ({
+    client,
+    assert,
+    cleanup,
+  }) => {
+    const { receiver, user, api, id } = await apiSubscribedReceiver({ client, cleanup })
+    const [eventId] = await deliveredOrders(user, receiver, 1)
+    const [delivered] = await attemptsOf(id, (rows) => rows[0]?.status === 'success')
+    const paused = await api.patch(`/webhooks/${id}`).json({ is_active: false })
+    paused.assertStatus(200)
+
+    const redeliver = () => api.post(`/webhooks/${id}/deliveries/${delivered.id}/redeliver`)
+    const refusals = [
+      await redeliver(),
+      await api.post(`/webhooks/${id}/replay`).json({ event_id: eventId }),
+    ]
+    for (const refused of refusals) {
+      refused.assertStatus(422)
+      assert.deepEqual(errorFields(refused), ['is_active'])
+    }
+    assert.lengthOf(await attemptsOf(id), 1, 'nothing was queued')
+
+    const enabled = await api.patch(`/webhooks/${id}`).json({ is_active: true })
+    enabled.assertStatus(200)
+    const redelivered = await redeliver()
+    redelivered.assertStatus(202)
+    assert.deepEqual(await replay(api, id, { event_id: eventId }), { queued: 1 })
+    await receiver.waitFor(3)
+  })
+
   test('an unknown delivery id is a 404', async ({ client, assert }) => {
     const { api, id } = await apiSubscription(client, 'https://example.com/hook')
     const response = await api.post(
