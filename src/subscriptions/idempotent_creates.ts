@@ -120,19 +120,20 @@ export class IdempotentCreates {
       await client.from(IDEMPOTENCY_TABLE).where(scope).where('created_at', '<=', cutoff).delete()
       return undefined
     }
-    if (row.fingerprint !== fingerprint) {
-      invalid(
-        'Idempotency-Key',
-        'reused',
-        'The Idempotency-Key was sent with another body in the last 24 hours: use a new key for a new request'
-      )
-    }
+    // Read first: after a change of the app's key, the digest differs whatever the body
     const answer = framework().secrets.decrypt(row.response)
     if (answer === null) {
       invalid(
         'Idempotency-Key',
         'unreadable',
         "The first answer to this Idempotency-Key is no longer readable (the app's key changed): use a new key"
+      )
+    }
+    if (row.fingerprint !== fingerprint) {
+      invalid(
+        'Idempotency-Key',
+        'reused',
+        'The Idempotency-Key was sent with another body in the last 24 hours: use a new key for a new request'
       )
     }
     return answer as Answer

@@ -83,6 +83,27 @@ test.group('API | POST /webhooks with an Idempotency-Key', (group) => {
     assert.lengthOf(await subscriptionsOf(user), 1)
   })
 
+  test('after the app key changed, a repeat is a 422 saying the first answer is unreadable', async ({
+    assert,
+    client,
+  }) => {
+    const { user, api } = await apiUser(client)
+    const body = subscriptionBody(URL)
+    const first = await createWithKey(api, 'k-rekeyed', body)
+    first.assertStatus(201)
+    // What another key makes of the stored answer and of the body's digest
+    await db
+      .from('exo_idempotency_keys')
+      .update({ response: 'sealed-with-the-old-key', fingerprint: 'f'.repeat(64) })
+
+    const again = await createWithKey(api, 'k-rekeyed', body)
+
+    again.assertStatus(422)
+    assert.deepEqual(errorFields(again), ['Idempotency-Key'])
+    assert.equal(again.body().errors[0].rule, 'unreadable')
+    assert.lengthOf(await subscriptionsOf(user), 1)
+  })
+
   test('keys are per token: another token with the same key creates its own', async ({
     assert,
     client,
