@@ -1,4 +1,5 @@
 import type { Database } from '@adonisjs/lucid/database'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import type { DateTime } from 'luxon'
 import { systemClock, type Clock } from '../clock.js'
 import { firstIdAt } from '../ids.js'
@@ -24,6 +25,22 @@ interface Chainable<Query> {
 
 /** The attempts the stats count: those with an outcome */
 const COMPLETED = ['success', 'failed']
+
+/**
+ * Attempts grouped per query. Bounded, an ordered read of the window stays
+ * on the `(subscription_id, id)` index whatever the planner guesses: without
+ * a bound, PostgreSQL takes a window of a subscription that holds most of
+ * the table for a large part of it and reads the whole table instead.
+ */
+const ATTEMPTS_PER_READ = 50_000
+
+interface Group {
+  status: string
+  http_status: number | null
+  duration_ms: number | null
+  total: number | string
+  last: string
+}
 
 export interface LastError {
   deliveryId: string
@@ -71,15 +88,16 @@ function nearestRanks(histogram: [number, number][], percents: number[]) {
  *
  * A window is the range of attempt ids made since its start, on the
  * `(subscription_id, id)` index the activity log pages with: no index of its
- * own for the writes to keep up. The window's attempts are read once, grouped
- * by outcome, HTTP status and duration (a few hundred groups where durations
- * cluster); the figures, percentiles included, are read off those groups, so
- * every dialect answers alike.
+ * own for the writes to keep up. The window's attempts are read grouped by
+ * outcome, HTTP status and duration (a few hundred groups where durations
+ * cluster), in bounded reads; the figures, percentiles included, are read
+ * off those groups, so every dialect answers alike.
  */
 export class EndpointStats {
   constructor(
     private db: Database,
-    private clock: Clock = systemClock
+    private clock: Clock = systemClock,
+    private attemptsPerRead = ATTEMPTS_PER_READ
   ) {}
 
   async of(subscriptionId: number, window: StatsWindow): Promise<EndpointHealth> {
@@ -89,11 +107,7 @@ export class EndpointStats {
       query.where('subscription_id', subscriptionId).where('id', '>=', since)
 
     const [groups, lastError] = await Promise.all([
-      inWindow(client.from('exo_deliveries'))
-        .whereIn('status', COMPLETED)
-        .select('status', 'http_status', 'duration_ms')
-        .count('* as total')
-        .groupBy('status', 'http_status', 'duration_ms'),
+      this.#groups(client, subscriptionId, since),
       inWindow(WebhookDelivery.query({ client }))
         .select('id', 'error', 'http_status', 'completed_at')
         .where('status', 'failed')
@@ -138,6 +152,36 @@ export class EndpointStats {
             completedAt: lastError.completedAt,
           }
         : null,
+    }
+  }
+
+  /**
+   * The window's completed attempts grouped by outcome, HTTP status and
+   * duration, read in id order, `attemptsPerRead` at a time; a group may
+   * come once per read.
+   */
+  async #groups(client: QueryClientContract, subscriptionId: number, since: string) {
+    const groups: Group[] = []
+    let after: string | null = null
+    for (;;) {
+      const read = client
+        .from('exo_deliveries')
+        .where('subscription_id', subscriptionId)
+        .where('id', after === null ? '>=' : '>', after ?? since)
+        .whereIn('status', COMPLETED)
+        .select('status', 'http_status', 'duration_ms', 'id')
+        .orderBy('id')
+        .limit(this.attemptsPerRead)
+      const page: Group[] = await client
+        .from(read.as('window_attempts'))
+        .select('status', 'http_status', 'duration_ms')
+        .count('* as total')
+        .max('id as last')
+        .groupBy('status', 'http_status', 'duration_ms')
+      groups.push(...page)
+      const counted = page.reduce((sum, group) => sum + Number(group.total), 0)
+      if (counted < this.attemptsPerRead) return groups
+      after = page.reduce((last, group) => (group.last > last ? group.last : last), '')
     }
   }
 }
