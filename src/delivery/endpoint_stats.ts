@@ -17,12 +17,6 @@ export const STATS_WINDOWS = {
 
 export type StatsWindow = keyof typeof STATS_WINDOWS
 
-/** A query of attempts, of the activity log's table or its model */
-interface Chainable<Query> {
-  where(column: string, operator: string, value: string): Query
-  where(column: string, value: number): Query
-}
-
 /** The attempts the stats count: those with an outcome */
 const COMPLETED = ['success', 'failed']
 
@@ -103,12 +97,11 @@ export class EndpointStats {
   async of(subscriptionId: number, window: StatsWindow): Promise<EndpointHealth> {
     const client = this.db.connection()
     const since = firstIdAt('dlv', this.clock.now() - STATS_WINDOWS[window])
-    const inWindow = <Query extends Chainable<Query>>(query: Query) =>
-      query.where('subscription_id', subscriptionId).where('id', '>=', since)
-
     const [groups, lastError] = await Promise.all([
       this.#groups(client, subscriptionId, since),
-      inWindow(WebhookDelivery.query({ client }))
+      WebhookDelivery.query({ client })
+        .where('subscription_id', subscriptionId)
+        .where('id', '>=', since)
         .select('id', 'error', 'http_status', 'completed_at')
         .where('status', 'failed')
         .orderBy('id', 'desc')
